@@ -1,0 +1,34 @@
+"""Pick and open a store. The only place that knows which backends exist."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from graph.errors import StoreError
+from graph.store import GraphStore
+
+
+def open_store(
+    backend: str = "ladybug",
+    *,
+    path: str | Path | None = None,
+    uri: str | None = None,
+    user: str = "neo4j",
+    password: str | None = None,
+    database: str | None = None,
+    read_only: bool = False,
+) -> GraphStore:
+    """Open the embedded store at ``path`` or the Neo4j database at ``uri``."""
+    if backend == "neo4j":
+        from graph.neo4j_store import Neo4jStore
+
+        if not uri:
+            raise StoreError("the neo4j backend needs a URI (NEO4J_URI or --neo4j-uri)")
+        return Neo4jStore(uri, user=user, password=password, database=database)
+    if backend == "ladybug":
+        from graph.ladybug_store import LadybugStore
+
+        if path is None:
+            raise StoreError("the embedded backend needs a database path (LINEAGE_DB or --db)")
+        return LadybugStore(path, read_only=read_only)
+    raise StoreError(f"unknown backend {backend!r}; use 'ladybug' or 'neo4j'")

@@ -1,0 +1,48 @@
+"""Errors users see. Each names the input and where it is wrong.
+
+    LineageError
+    ├── RecordError          a record failed validation (names the record and the field)
+    │   └── DataFileError    a data file is malformed (names the file and line)
+    ├── MissingEndpointError an edge points at a node that is in neither the batch nor the store
+    ├── StoreError           the backend refused or is unreachable (names the backend / URI)
+    ├── QueryError           unknown query, bad parameter, syntax error, refused write
+    └── NodeNotFoundError    an id that is not in the graph (with suggestions)
+"""
+
+from __future__ import annotations
+
+
+class LineageError(Exception):
+    """Base of every error the CLI turns into a one-line message and a non-zero exit."""
+
+
+class RecordError(LineageError):
+    pass
+
+
+class DataFileError(RecordError):
+    def __init__(self, path: object, line: int | None, message: str) -> None:
+        self.path, self.line = str(path), line
+        where = f"{self.path}:{line}" if line else self.path
+        super().__init__(f"{where}: {message}")
+
+
+class MissingEndpointError(LineageError):
+    pass
+
+
+class StoreError(LineageError):
+    pass
+
+
+class QueryError(LineageError):
+    def __init__(self, message: str, parameter: str | None = None) -> None:
+        self.parameter = parameter
+        super().__init__(message)
+
+
+class NodeNotFoundError(LineageError):
+    def __init__(self, node_id: str, suggestions: list[str] | None = None) -> None:
+        self.node_id, self.suggestions = node_id, suggestions or []
+        hint = f"; did you mean {', '.join(self.suggestions)}?" if self.suggestions else ""
+        super().__init__(f"no node {node_id!r} in the graph{hint}")

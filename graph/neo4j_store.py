@@ -1,0 +1,187 @@
+"""Neo4j, the production store: one server, a cluster or Aura, reached through ``NEO4J_URI``.
+
+Writes are managed transactions (``execute_write``), so the driver retries transient errors
+with backoff; our work function re-plans the batch on every attempt, which keeps retries
+idempotent. Reads use ``execute_read``, which also makes the server refuse write clauses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import neo4j
+from neo4j.exceptions import AuthError, ClientError, Neo4jError, ServiceUnavailable
+
+from graph.errors import StoreError
+from graph.schema import EDGE_COLUMNS, NODE_COLUMNS, NODE_LABELS, Edge, EdgeType
+from graph.store import EdgeKey, LoadReport, plan_batch
+
+NODE_KEYS = list(NODE_COLUMNS)
+EDGE_KEYS = list(EDGE_COLUMNS)
+# Labels and relationship types cannot be parameters, so each has its own static text.
+UPSERT_NODES = {
+    label: f"UNWIND $rows AS r MERGE (n:Node {{id: r.id}}) SET n += r, n:{label}" for label in NODE_LABELS
+}
+CREATE_EDGES = {
+    t.value: f"UNWIND $rows AS r MATCH (a:Node {{id: r.source}}) MATCH (b:Node {{id: r.target}}) "
+    f"CREATE (a)-[e:{t.value}]->(b) SET e = r.props"
+    for t in EdgeType
+}
+UPDATE_EDGES = {
+    t.value: f"UNWIND $rows AS r MATCH (a:Node {{id: r.source}})-[e:{t.value} {{kind: r.props.kind}}]->"
+    f"(b:Node {{id: r.target}}) SET e = r.props"
+    for t in EdgeType
+}
+
+
+def _friendly(uri: str, exc: Exception) -> StoreError:
+    if isinstance(exc, AuthError):
+        cause = "authentication failed (check NEO4J_USERNAME / NEO4J_PASSWORD)"
+    elif isinstance(exc, ServiceUnavailable):
+        cause = "server unreachable (is it running? is the port right?)"
+    else:
+        cause = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return StoreError(f"cannot use Neo4j at {uri}: {cause}")
+
+
+class Neo4jStore:
+    """A :class:`graph.store.GraphStore` on a Neo4j database."""
+
+    backend = "neo4j"
+
+    def __init__(self, uri: str, user: str = "neo4j", password: str | None = None, database: str | None = None) -> None:
+        self.location, self.database = uri, database
+        auth = (user, password) if password is not None else None
+        try:
+            self._driver = neo4j.GraphDatabase.driver(uri, auth=auth)
+            self._driver.verify_connectivity()
+        except (Neo4jError, ServiceUnavailable, ValueError, OSError) as exc:
+            raise _friendly(uri, exc) from None
+        self._ensure_constraints()
+
+    def _session(self, read: bool = False) -> neo4j.Session:
+        mode = neo4j.READ_ACCESS if read else neo4j.WRITE_ACCESS
+        return self._driver.session(database=self.database, default_access_mode=mode)
+
+    def _ensure_constraints(self) -> None:
+        """Idempotent: safe at every start."""
+        stmts = ["CREATE CONSTRAINT node_id IF NOT EXISTS FOR (n:Node) REQUIRE n.id IS UNIQUE"]
+        stmts += [f"CREATE CONSTRAINT {lbl.lower()}_id IF NOT EXISTS FOR (n:{lbl}) REQUIRE n.id IS UNIQUE" for lbl in NODE_LABELS]
+        stmts.append("CREATE CONSTRAINT checkpoint_key IF NOT EXISTS FOR (c:Checkpoint) REQUIRE c.key IS UNIQUE")
+        for etype in EdgeType:
+            stmts.append(f"CREATE INDEX {etype.value.lower()}_kind IF NOT EXISTS FOR ()-[e:{etype.value}]-() ON (e.kind)")
+        try:
+            with self._session() as session:
+                for stmt in stmts:
+                    session.run(stmt).consume()
+        except Neo4jError as exc:
+            raise _friendly(self.location, exc) from None
+
+    # -- reads ---------------------------------------------------------------------------------
+    def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
+            return [record.data() for record in tx.run(cypher, params or {})]
+
+        try:
+            with self._session(read=True) as session:
+                return session.execute_read(work)
+        except ClientError as exc:
+            raise StoreError(f"Neo4j refused the query: {exc.message}") from None
+        except ServiceUnavailable as exc:
+            raise _friendly(self.location, exc) from None
+
+    @staticmethod
+    def _nodes_tx(tx: neo4j.ManagedTransaction, ids: list[str]) -> dict[str, dict[str, Any]]:
+        result = tx.run("UNWIND $ids AS i MATCH (n:Node {id: i}) RETURN properties(n) AS p", ids=ids)
+        return {r["p"]["id"]: {k: r["p"].get(k) for k in NODE_KEYS} for r in result}
+
+    def nodes(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return {}
+        with self._session(read=True) as session:
+            return session.execute_read(self._nodes_tx, ids)
+
+    @staticmethod
+    def _edges_tx(tx: neo4j.ManagedTransaction, keys: list[EdgeKey]) -> dict[EdgeKey, dict[str, Any]]:
+        found: dict[EdgeKey, dict[str, Any]] = {}
+        by_type: dict[str, list[dict[str, str]]] = {}
+        for etype, src, dst, kind in keys:
+            by_type.setdefault(etype, []).append({"s": src, "t": dst, "k": kind})
+        for etype, rows in by_type.items():
+            query = (
+                f"UNWIND $rows AS r MATCH (a:Node {{id: r.s}})-[e:{EdgeType(etype).value} {{kind: r.k}}]->"
+                "(b:Node {id: r.t}) RETURN a.id AS source, b.id AS target, properties(e) AS p"
+            )
+            for rec in tx.run(query, rows=rows):
+                props = {k: rec["p"].get(k) for k in EDGE_KEYS}
+                found[(etype, rec["source"], rec["target"], props["kind"] or "")] = props
+        return found
+
+    def edges_among(self, ids: Iterable[str], types: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        ids = list(dict.fromkeys(ids))
+        wanted = [EdgeType(t).value for t in (types or [t.value for t in EdgeType])]
+        query = (
+            "MATCH (a:Node)-[e]->(b:Node) WHERE a.id IN $ids AND b.id IN $ids AND type(e) IN $types "
+            "RETURN a.id AS source, b.id AS target, type(e) AS type, properties(e) AS p"
+        )
+        rows = self.read(query, {"ids": ids, "types": wanted})
+        return [
+            {"type": r["type"], "source": r["source"], "target": r["target"], **{k: r["p"].get(k) for k in EDGE_KEYS}}
+            for r in rows
+        ]
+
+    # -- writes --------------------------------------------------------------------------------
+    def write_batch(
+        self, nodes: Sequence[Any], edges: Sequence[Edge], checkpoint: tuple[str, str] | None = None
+    ) -> LoadReport:
+        def work(tx: neo4j.ManagedTransaction) -> LoadReport:
+            plan = plan_batch(nodes, edges, lambda ids: self._nodes_tx(tx, ids), lambda keys: self._edges_tx(tx, keys))
+            node_rows = plan.new_nodes + plan.changed_nodes
+            for label in NODE_LABELS:
+                rows = [r for r in node_rows if r["label"] == label]
+                if rows:
+                    tx.run(UPSERT_NODES[label], rows=rows).consume()
+            for etype in EdgeType:
+                for rows, query in ((plan.new_edges, CREATE_EDGES), (plan.changed_edges, UPDATE_EDGES)):
+                    typed = [
+                        {"source": r["source"], "target": r["target"], "props": {k: r.get(k) for k in EDGE_KEYS}}
+                        for r in rows
+                        if r["type"] == etype.value
+                    ]
+                    if typed:
+                        tx.run(query[etype.value], rows=typed).consume()
+            if checkpoint:
+                tx.run("MERGE (c:Checkpoint {key: $k}) SET c.value = $v", k=checkpoint[0], v=checkpoint[1]).consume()
+            return plan.report
+
+        try:
+            with self._session() as session:
+                return session.execute_write(work)
+        except ServiceUnavailable as exc:
+            raise _friendly(self.location, exc) from None
+
+    # -- housekeeping --------------------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        out = {r["label"]: r["n"] for r in self.read("MATCH (n:Node) RETURN n.label AS label, count(n) AS n")}
+        for etype in EdgeType:
+            out[etype.value] = self.read(f"MATCH ()-[e:{etype.value}]->() RETURN count(e) AS n")[0]["n"]
+        return out
+
+    def checkpoint(self, key: str) -> str | None:
+        rows = self.read("MATCH (c:Checkpoint {key: $k}) RETURN c.value AS v", {"k": key})
+        return rows[0]["v"] if rows else None
+
+    def clear(self) -> None:
+        with self._session() as session:
+            session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+
+    def close(self) -> None:
+        self._driver.close()
+
+    def __enter__(self) -> Neo4jStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,300 @@
+"""Validated records: the nodes, edges and provenance every loader produces and every store accepts.
+
+Records are pydantic models at the edge of the system; inside the stores they travel as plain
+row dicts (:func:`node_row`, :func:`edge_row`) because that is what ``UNWIND $rows`` wants.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from graph.ids import InvalidIdError, label_of, normalize_id
+
+
+class Source(StrEnum):
+    """Where a fact came from. Users filter on this to decide what to trust."""
+
+    curated = "curated"
+    arxiv = "arxiv"
+    semantic_scholar = "semantic_scholar"
+    openalex = "openalex"
+    hf_card = "hf_card"
+    edge_list = "edge_list"
+    extracted = "extracted"
+
+
+#: Higher is more trustworthy; an edge's ``trust`` is the best rank among its sources.
+TRUST: dict[str, int] = {
+    "curated": 3,
+    "arxiv": 2,
+    "semantic_scholar": 2,
+    "openalex": 2,
+    "hf_card": 2,
+    "edge_list": 2,
+    "extracted": 1,
+}
+
+
+class EdgeType(StrEnum):
+    CITES = "CITES"
+    AUTHORED = "AUTHORED"
+    INTRODUCES = "INTRODUCES"
+    BUILDS_ON = "BUILDS_ON"
+    MENTIONS = "MENTIONS"
+
+
+class BuildKind(StrEnum):
+    """How one thing builds on another (edge direction: newer → older)."""
+
+    fine_tuned_from = "fine_tuned_from"
+    extends = "extends"
+    uses_method = "uses_method"
+    variant_of = "variant_of"
+    replaces = "replaces"
+    derived_from = "derived_from"
+    distilled_from = "distilled_from"
+    adapter_of = "adapter_of"
+    merged_from = "merged_from"
+    quantized_from = "quantized_from"
+    successor_of = "successor_of"
+    trained_on_data_from = "trained_on_data_from"
+
+
+#: Allowed (source label, target label) pairs per edge type.
+ENDPOINTS: dict[EdgeType, tuple[set[str], set[str]]] = {
+    EdgeType.CITES: ({"Paper"}, {"Paper"}),
+    EdgeType.AUTHORED: ({"Author"}, {"Paper"}),
+    EdgeType.INTRODUCES: ({"Paper"}, {"Model", "Method"}),
+    EdgeType.BUILDS_ON: ({"Paper", "Model", "Method"}, {"Paper", "Model", "Method"}),
+    EdgeType.MENTIONS: ({"Paper"}, {"Model", "Method"}),
+}
+
+NODE_LABELS = ("Paper", "Author", "Model", "Method")
+
+
+def _canonical_id(value: Any) -> str:
+    try:
+        return normalize_id(value)
+    except InvalidIdError as exc:
+        raise ValueError(str(exc)) from None
+
+
+NodeId = Annotated[str, Field(description="canonical id, e.g. arxiv:2310.06825 or model:mistral-7b")]
+
+
+class Provenance(BaseModel):
+    """Why we believe an edge: which source, on what evidence, how sure, retrieved when."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: Source
+    evidence: str = Field("", description="the sentence or record the edge rests on")
+    confidence: float = Field(1.0, ge=0.0, le=1.0)
+    retrieved: dt.date = Field(default_factory=dt.date.today)
+
+
+class _Node(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: NodeId
+    sources: list[Source] = Field(default_factory=list, description="sources that stated this node")
+    note: str | None = None
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _normalise(cls, value: Any) -> str:
+        return _canonical_id(value)
+
+    @model_validator(mode="after")
+    def _label_matches(self) -> _Node:
+        expected = label_of(self.id)
+        if expected != self.label:  # type: ignore[attr-defined]
+            raise ValueError(f"id {self.id!r} is a {expected} id, not a {self.label} id")  # type: ignore[attr-defined]
+        return self
+
+
+
+class Paper(_Node):
+    label: Literal["Paper"] = "Paper"
+    title: str = Field(min_length=1)
+    abstract: str | None = None
+    authors: list[str] = Field(default_factory=list, description="author names in paper order")
+    authors_complete: bool = True
+    published: dt.date | None = Field(None, description="first version (v1) submission date")
+    updated: dt.date | None = None
+    version: int | None = Field(None, ge=1, description="latest arXiv version number")
+    categories: list[str] = Field(default_factory=list, description="primary category first")
+    doi: str | None = None
+    journal_ref: str | None = None
+    comments: str | None = None
+    venue: str | None = None
+
+
+class Author(_Node):
+    label: Literal["Author"] = "Author"
+    name: str = Field(min_length=1)
+
+
+class Model(_Node):
+    label: Literal["Model"] = "Model"
+    name: str = Field(min_length=1)
+    aliases: list[str] = Field(default_factory=list)
+    organisation: str | None = None
+    release_date: dt.date | None = None
+    parameters: int | None = Field(None, gt=0, description="parameter count, where known")
+    hf_id: str | None = Field(None, description="Hugging Face repo id, e.g. mistralai/Mistral-7B-v0.1")
+
+
+class Method(_Node):
+    label: Literal["Method"] = "Method"
+    name: str = Field(min_length=1)
+    aliases: list[str] = Field(default_factory=list)
+
+
+Node = Paper | Author | Model | Method
+NODE_CLASSES: dict[str, type[_Node]] = {"Paper": Paper, "Author": Author, "Model": Model, "Method": Method}
+
+
+class Edge(BaseModel):
+    """A typed, directed edge. Its identity is ``(type, source, target, kind)``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: EdgeType
+    source: NodeId
+    target: NodeId
+    kind: BuildKind | None = None
+    position: int | None = Field(None, ge=0, description="author position (AUTHORED only)")
+    provenance: list[Provenance] = Field(min_length=1)
+
+    @field_validator("source", "target", mode="before")
+    @classmethod
+    def _normalise(cls, value: Any) -> str:
+        return _canonical_id(value)
+
+    @model_validator(mode="after")
+    def _check_shape(self) -> Edge:
+        if self.source == self.target:
+            raise ValueError(f"edge {self.source} -> {self.target} points at itself")
+        if (self.type is EdgeType.BUILDS_ON) != (self.kind is not None):
+            raise ValueError("kind is required on BUILDS_ON edges and not allowed on others")
+        sources, targets = ENDPOINTS[self.type]
+        src_label, dst_label = label_of(self.source), label_of(self.target)
+        if src_label not in sources or dst_label not in targets:
+            raise ValueError(
+                f"{self.type.value} cannot go from a {src_label} ({self.source}) to a {dst_label} ({self.target})"
+            )
+        return self
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.type.value, self.source, self.target, self.kind.value if self.kind else "")
+
+
+# --- rows: the flat form the stores write ------------------------------------------------
+
+#: Every node property column and its Ladybug type; Neo4j stores the same names.
+NODE_COLUMNS: dict[str, str] = {
+    "id": "STRING",
+    "label": "STRING",
+    "name": "STRING",
+    "title": "STRING",
+    "abstract": "STRING",
+    "authors": "STRING[]",
+    "authors_complete": "BOOLEAN",
+    "published": "STRING",
+    "updated": "STRING",
+    "version": "INT64",
+    "categories": "STRING[]",
+    "doi": "STRING",
+    "journal_ref": "STRING",
+    "comments": "STRING",
+    "venue": "STRING",
+    "aliases": "STRING[]",
+    "organisation": "STRING",
+    "release_date": "STRING",
+    "parameters": "INT64",
+    "hf_id": "STRING",
+    "note": "STRING",
+    "sources": "STRING[]",
+    "date": "STRING",
+}
+
+#: Every edge property column and its Ladybug type. Provenance is kept as parallel lists
+#: (one entry per source) because Neo4j properties cannot hold maps.
+EDGE_COLUMNS: dict[str, str] = {
+    "kind": "STRING",
+    "position": "INT64",
+    "sources": "STRING[]",
+    "evidence": "STRING[]",
+    "confidence": "DOUBLE[]",
+    "retrieved": "STRING[]",
+    "trust": "INT64",
+}
+
+
+def display_name(node: _Node) -> str:
+    """Papers are shown by title, everything else by name."""
+    return getattr(node, "title", None) or getattr(node, "name", None) or node.id
+
+
+def node_row(node: _Node) -> dict[str, Any]:
+    """Flatten a node to its column dict (dates as ISO strings; ``date`` for time ordering)."""
+    data = node.model_dump(mode="json", exclude_none=False)
+    row: dict[str, Any] = {col: data.get(col) for col in NODE_COLUMNS}
+    row["name"] = display_name(node)
+    row["date"] = data.get("published") or data.get("release_date")
+    for col in ("authors", "categories", "aliases", "sources"):
+        if row[col] is None and col in data:
+            row[col] = []
+    return row
+
+
+def edge_row(edge: Edge) -> dict[str, Any]:
+    """Flatten an edge; provenance becomes parallel lists, one entry per distinct source."""
+    prov = merge_provenance([], edge.provenance)
+    return {
+        "type": edge.type.value,
+        "source": edge.source,
+        "target": edge.target,
+        "kind": edge.kind.value if edge.kind else "",
+        "position": edge.position,
+        **prov,
+    }
+
+
+def merge_provenance(existing: list[Provenance] | list[dict[str, Any]], new: list[Provenance]) -> dict[str, Any]:
+    """Union of provenance by source: a source stated again replaces its own entry only.
+
+    This is how the same builds-on edge stated by two sources keeps both.
+    """
+    by_source: dict[str, dict[str, Any]] = {}
+    for item in list(existing) + list(new):
+        entry = item.model_dump(mode="json") if isinstance(item, Provenance) else dict(item)
+        by_source[str(entry["source"])] = entry
+    ordered = sorted(by_source.values(), key=lambda e: (-TRUST[e["source"]], e["source"]))
+    return {
+        "sources": [e["source"] for e in ordered],
+        "evidence": [e["evidence"] for e in ordered],
+        "confidence": [float(e["confidence"]) for e in ordered],
+        "retrieved": [str(e["retrieved"]) for e in ordered],
+        "trust": max((TRUST[e["source"]] for e in ordered), default=0),
+    }
+
+
+def provenance_of(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """Inverse of the parallel-list layout: one dict per source."""
+    return [
+        {"source": s, "evidence": ev, "confidence": c, "retrieved": r}
+        for s, ev, c, r in zip(
+            row.get("sources") or [],
+            row.get("evidence") or [],
+            row.get("confidence") or [],
+            row.get("retrieved") or [],
+            strict=False,
+        )
+    ]

@@ -1,0 +1,259 @@
+"""The ``lineage`` command line: load, query, draw and serve LLM lineage.
+
+Every command works on the embedded store by default (no server); set ``NEO4J_URI`` (or
+``--neo4j-uri``) to use Neo4j instead. Errors are one line on stderr and a non-zero exit;
+``--debug`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from graph.errors import LineageError
+from lineage.output import print_rows
+from lineage.settings import Settings
+
+app = typer.Typer(
+    help="LLM Lineage: where a model or method comes from, and what came of it.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+load_app = typer.Typer(help="Load data into the graph (each load is batched and idempotent).", no_args_is_help=True)
+app.add_typer(load_app, name="load")
+
+console = Console()
+err = Console(stderr=True)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    db: Annotated[Path | None, typer.Option("--db", help="Embedded store directory \\[env: LINEAGE_DB].")] = None,
+    neo4j_uri: Annotated[
+        str | None, typer.Option("--neo4j-uri", help="Use Neo4j at this URI (bolt://, neo4j://, neo4j+s://) \\[env: NEO4J_URI].")
+    ] = None,
+    neo4j_user: Annotated[str | None, typer.Option("--neo4j-user", help="\\[env: NEO4J_USERNAME]")] = None,
+    neo4j_password: Annotated[str | None, typer.Option("--neo4j-password", help="\\[env: NEO4J_PASSWORD]")] = None,
+    neo4j_database: Annotated[str | None, typer.Option("--neo4j-database", help="\\[env: NEO4J_DATABASE]")] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> None:
+    settings = Settings()
+    if db:
+        settings.db = db
+    for name, value in (
+        ("neo4j_uri", neo4j_uri),
+        ("neo4j_user", neo4j_user),
+        ("neo4j_password", neo4j_password),
+        ("neo4j_database", neo4j_database),
+    ):
+        if value:
+            setattr(settings, name, value)
+    ctx.obj = settings
+
+
+@contextmanager
+def opened(ctx: typer.Context):  # noqa: ANN201
+    store = ctx.obj.open_store()
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def parse_params(pairs: list[str] | None) -> dict[str, Any]:
+    """``['id=model:zephyr-7b', 'depth=4']`` → dict; a pair without ``=`` is an error naming it."""
+    out: dict[str, Any] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise LineageError(f"parameter {pair!r} must be written key=value")
+        out[key.strip()] = value.strip()
+    return out
+
+
+# --- load ----------------------------------------------------------------------------------
+
+@load_app.command("curated")
+def load_curated_cmd(
+    ctx: typer.Context,
+    file: Annotated[Path | None, typer.Argument(help="Curated YAML file (default: the one shipped with the project).")] = None,
+) -> None:
+    """Load the curated lineage (papers, models, methods, builds-on edges from the seed articles).
+
+    Example: [bold]lineage load curated[/bold]
+    """
+    from loaders.curated import CURATED_FILE, load_curated
+
+    with opened(ctx) as store:
+        report = load_curated(store, file or CURATED_FILE, batch_size=ctx.obj.batch_size)
+    print_report(report, f"curated ({file or CURATED_FILE})")
+
+
+def print_report(report: Any, what: str) -> None:
+    console.print(
+        f"loaded {what}: nodes {report.nodes_added} added, {report.nodes_updated} updated, "
+        f"{report.nodes_unchanged} unchanged; edges {report.edges_added} added, {report.edges_updated} updated, "
+        f"{report.edges_unchanged} unchanged"
+    )
+
+
+# --- query ---------------------------------------------------------------------------------
+
+@app.command("query")
+def query_cmd(
+    ctx: typer.Context,
+    name: Annotated[str | None, typer.Argument(help="Saved query name; see --list.")] = None,
+    params: Annotated[list[str] | None, typer.Argument(help="Parameters as key=value, e.g. id=model:zephyr-7b depth=4.")] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List the saved queries and their parameters.")] = False,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
+    viz: Annotated[Path | None, typer.Option("--viz", help="Also write the result as an HTML page here.")] = None,
+) -> None:
+    """Run a saved lineage query.
+
+    Examples:
+      [bold]lineage query ancestors id=model:zephyr-7b depth=4[/bold]
+      [bold]lineage query path source=arxiv:1706.03762 target=model:mixtral-8x7b[/bold]
+      [bold]lineage query --list[/bold]
+    """
+    from queries.registry import get_query, registry, run_query
+
+    if list_ or not name:
+        for q in registry().values():
+            console.print(f"[bold]{q.name}[/bold]  {q.description}")
+            for p in q.params:
+                console.print(f"    {p.describe()}" + (f"  [dim]{p.help}[/dim]" if p.help else ""))
+        return
+    if fmt not in ("table", "json", "csv"):
+        raise LineageError(f"--format {fmt!r}: use table, json or csv")
+    get_query(name)
+    with opened(ctx) as store:
+        result = run_query(store, name, parse_params(params))
+    print_rows(console, f"{name} {format_params(result.params)}", result.columns, result.rows, fmt)
+    if viz:
+        write_viz(result.graph, viz, title=f"{name} {format_params(result.params)}")
+
+
+def format_params(params: dict[str, Any]) -> str:
+    return " ".join(f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in params.items() if v not in ([], None))
+
+
+def write_viz(graph: Any, path: Path, title: str, layout: str = "force") -> None:
+    from viz import write_page
+
+    result = write_page(graph, path, title=title, layout=layout)
+    if getattr(result, "warning", None):
+        err.print(f"warning: {result.warning}")
+    console.print(f"wrote {path} ({graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges)")
+
+
+# --- viz -----------------------------------------------------------------------------------
+
+@app.command("viz")
+def viz_cmd(
+    ctx: typer.Context,
+    name: Annotated[str | None, typer.Argument(help="Saved query whose result to draw.")] = None,
+    params: Annotated[list[str] | None, typer.Argument(help="Query parameters as key=value.")] = None,
+    node: Annotated[str | None, typer.Option("--node", help="Draw the neighbourhood of this node instead.")] = None,
+    depth: Annotated[int, typer.Option("--depth", min=1, max=3, help="Hops around --node.")] = 2,
+    output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write.")] = Path("lineage.html"),
+    layout: Annotated[str, typer.Option("--layout", help="force, or time (x = date).")] = "force",
+) -> None:
+    """Draw lineage as one offline, interactive HTML page.
+
+    Examples:
+      [bold]lineage viz ancestors id=model:zephyr-7b -o zephyr.html[/bold]
+      [bold]lineage viz --node model:zephyr-7b --depth 2 -o out.html[/bold]
+    """
+    from queries.registry import run_query
+
+    if layout not in ("force", "time"):
+        raise LineageError(f"--layout {layout!r}: use force or time")
+    if node:
+        name, values = "neighbourhood", {"id": node, "depth": depth}
+    elif name:
+        values = parse_params(params)
+    else:
+        name, values = "overview", {}
+    with opened(ctx) as store:
+        result = run_query(store, name, values)
+    if result.graph.number_of_nodes() == 0:
+        raise LineageError(f"{name} {format_params(result.params)} found nothing to draw; nothing written")
+    write_viz(result.graph, output, title=f"{name} {format_params(result.params)}", layout=layout)
+
+
+# --- stats ---------------------------------------------------------------------------------
+
+@app.command("stats")
+def stats_cmd(ctx: typer.Context) -> None:
+    """Count nodes per type and edges per relation in the configured store."""
+    with opened(ctx) as store:
+        counts = store.counts()
+        location = store.location
+    rows = [{"what": k, "count": v} for k, v in counts.items()]
+    print_rows(console, f"{ctx.obj.backend} store at {location}", ["what", "count"], rows, "table")
+
+
+# --- demo ----------------------------------------------------------------------------------
+
+DEMO_QUESTIONS = [
+    ("What does Zephyr 7B build on?", "ancestors", {"id": "model:zephyr-7b", "depth": 10}),
+    ("What came of DPO?", "descendants", {"id": "method:dpo", "depth": 10}),
+    ("How does the Transformer paper lead to Mixtral?", "path", {"source": "arxiv:1706.03762", "target": "model:mixtral-8x7b", "limit": 1}),
+]
+
+
+@app.command("demo")
+def demo_cmd(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the lineage page.")] = Path("lineage-demo.html"),
+    neo4j: Annotated[bool, typer.Option("--neo4j", help="Run on Neo4j: NEO4J_URI if set, else a local server the project starts (needs Java 17).")] = False,
+) -> None:
+    """The main job: load the curated lineage, answer three lineage questions, draw the page.
+
+    Needs no network and, by default, no server.
+    """
+    from loaders.curated import CURATED_FILE, load_curated
+    from queries.registry import run_query
+
+    server = None
+    if neo4j and not ctx.obj.neo4j_uri:
+        from lineage.neo4j_server import Neo4jServer
+
+        err.print("starting a local Neo4j (first run builds it with Maven)...")
+        server = Neo4jServer.start()
+        ctx.obj.neo4j_uri, ctx.obj.neo4j_user, ctx.obj.neo4j_password = server.uri, server.user, server.password
+    try:
+        with opened(ctx) as store:
+            report = load_curated(store, CURATED_FILE, batch_size=ctx.obj.batch_size)
+            print_report(report, f"the curated lineage into {store.backend} at {store.location}")
+            for question, name, params in DEMO_QUESTIONS:
+                result = run_query(store, name, params)
+                print_rows(console, question, result.columns, result.rows, "table")
+            page = run_query(store, "overview", {})
+        write_viz(page.graph, output, title="LLM lineage (curated)")
+    finally:
+        if server:
+            server.stop()
+
+
+def run() -> None:
+    """Console-script entry point: turn our errors into one line and exit code 1."""
+    debug = "--debug" in sys.argv
+    try:
+        app()
+    except LineageError as exc:
+        if debug:
+            raise
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    run()

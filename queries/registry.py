@@ -1,0 +1,308 @@
+"""Saved queries: ``.cypher`` files with a typed header, validated before anything runs.
+
+Header grammar (``//`` comment lines at the top of the file)::
+
+    // name: ancestors
+    // description: Everything a node builds on, transitively.
+    // param id: node -- the node to start from
+    // param depth: int = 3 (1..10) -- builds-on hops to follow
+    // returns: id, name, label, depth
+    // subgraph: $id, id
+    // example: lineage query ancestors id=model:zephyr-7b depth=4
+
+Parameter types: ``node`` (an id, normalised and checked to exist), ``nodes`` (a comma
+list of ids), ``int`` (with bounds), ``str``, ``list`` (comma list of strings) and
+``choice[a|b]``. ``subgraph`` names the columns (and ``$params``) that hold node ids; the
+result's networkx subgraph is induced on those nodes. Where the embedded engine needs other
+text for the same question the body has ``// --- neo4j`` and ``// --- ladybug`` sections.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
+
+from graph.errors import NodeNotFoundError, QueryError
+from graph.ids import InvalidIdError, normalize_id
+from graph.store import GraphStore, to_networkx
+
+QUERY_DIR = Path(__file__).parent / "cypher"
+PARAM_LINE = re.compile(
+    r"^(?P<name>[a-z_][a-z0-9_]*)\s*:\s*(?P<type>node|nodes|int|str|list|choice\[[^\]]+\])"
+    r"(?:\s*=\s*(?P<default>[^(-]*?))?\s*(?:\((?P<lo>-?\d+)\.\.(?P<hi>-?\d+)\))?\s*(?:--\s*(?P<help>.*))?$"
+)
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    default: Any = None
+    required: bool = True
+    low: int | None = None
+    high: int | None = None
+    help: str = ""
+
+    @property
+    def choices(self) -> list[str]:
+        return self.type[len("choice[") : -1].split("|") if self.type.startswith("choice[") else []
+
+    def describe(self) -> str:
+        bounds = f" ({self.low}..{self.high})" if self.low is not None else ""
+        default = "" if self.required else f" = {self.default!r}"
+        return f"{self.name}: {self.type}{default}{bounds}"
+
+
+@dataclass(frozen=True)
+class SavedQuery:
+    name: str
+    description: str
+    params: tuple[Param, ...]
+    returns: tuple[str, ...]
+    subgraph: tuple[str, ...]
+    texts: dict[str, str] = field(hash=False)
+    example: str = ""
+    path: str = ""
+
+    def text(self, dialect: str) -> str:
+        return self.texts.get(dialect) or self.texts["any"]
+
+    def param_model(self) -> type[BaseModel]:
+        return _param_model(self.name, self.path)
+
+
+def _parse_default(param_type: str, raw: str | None) -> tuple[Any, bool]:
+    if raw is None:
+        return None, True
+    raw = raw.strip()
+    if param_type == "int":
+        return int(raw), False
+    if param_type in ("list", "nodes"):
+        return tuple(x for x in raw.strip("[]").split(",") if x.strip()), False
+    return raw, False
+
+
+def parse_query_file(path: Path) -> SavedQuery:
+    header: dict[str, str] = {}
+    params: list[Param] = []
+    sections: dict[str, list[str]] = {"any": []}
+    current = "any"
+    in_header = True
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        stripped = line.strip()
+        marker = re.match(r"^//\s*---\s*(neo4j|ladybug)\s*$", stripped)
+        if marker:
+            current, in_header = marker.group(1), False
+            sections[current] = []
+            continue
+        if in_header and stripped.startswith("//"):
+            body = stripped[2:].strip()
+            key, _, value = body.partition(":")
+            key = key.strip()
+            if key.startswith("param "):
+                match = PARAM_LINE.match(key[len("param ") :] + ":" + value)
+                if not match:
+                    raise QueryError(f"{path}:{lineno}: cannot parse parameter declaration {body!r}")
+                default, required = _parse_default(match["type"], match["default"])
+                params.append(
+                    Param(
+                        name=match["name"],
+                        type=match["type"],
+                        default=default,
+                        required=required,
+                        low=int(match["lo"]) if match["lo"] else None,
+                        high=int(match["hi"]) if match["hi"] else None,
+                        help=(match["help"] or "").strip(),
+                    )
+                )
+            elif key in ("name", "description", "returns", "subgraph", "example"):
+                header[key] = value.strip()
+            continue
+        if stripped:
+            in_header = False
+        sections[current].append(line)
+    texts = {k: "\n".join(v).strip() for k, v in sections.items() if "\n".join(v).strip()}
+    if "name" not in header or "description" not in header:
+        raise QueryError(f"{path}: a saved query needs '// name:' and '// description:' header lines")
+    if "any" not in texts and not {"neo4j", "ladybug"} <= set(texts):
+        raise QueryError(f"{path}: needs one query text, or both '// --- neo4j' and '// --- ladybug' sections")
+
+    def split(value: str) -> tuple[str, ...]:
+        return tuple(x.strip() for x in value.split(",") if x.strip())
+
+    return SavedQuery(
+        name=header["name"],
+        description=header["description"],
+        params=tuple(params),
+        returns=split(header.get("returns", "")),
+        subgraph=split(header.get("subgraph", "")),
+        texts=texts,
+        example=header.get("example", ""),
+        path=str(path),
+    )
+
+
+@cache
+def registry(directory: Path = QUERY_DIR) -> dict[str, SavedQuery]:
+    """All saved queries by name (loaded once)."""
+    queries = [parse_query_file(p) for p in sorted(directory.glob("*.cypher"))]
+    out: dict[str, SavedQuery] = {}
+    for q in queries:
+        if q.name in out:
+            raise QueryError(f"two saved queries are named {q.name!r}: {out[q.name].path} and {q.path}")
+        out[q.name] = q
+    return out
+
+
+def get_query(name: str) -> SavedQuery:
+    queries = registry()
+    if name not in queries:
+        near = difflib.get_close_matches(name, list(queries), n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(near)}?" if near else f"; known: {', '.join(sorted(queries))}"
+        raise QueryError(f"unknown query {name!r}{hint}")
+    return queries[name]
+
+
+# --- parameter validation ------------------------------------------------------------------
+
+def _comma_list(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [x.strip() for x in value.split(",") if x.strip()]
+    return list(value)
+
+
+@cache
+def _param_model(name: str, path: str) -> type[BaseModel]:
+    query = parse_query_file(Path(path))
+    fields: dict[str, Any] = {}
+    validators: dict[str, Any] = {}
+    for p in query.params:
+        default = ... if p.required else p.default
+        if p.type == "int":
+            fields[p.name] = (int, Field(default, ge=p.low, le=p.high, description=p.help, strict=False))
+        elif p.type in ("list", "nodes"):
+            fields[p.name] = (list[str], Field(list(default) if default is not ... else ..., description=p.help))
+            validators[f"_split_{p.name}"] = field_validator(p.name, mode="before")(lambda cls, v: _comma_list(v))
+        elif p.type == "node" or p.type == "str":
+            fields[p.name] = (str, Field(default, min_length=1, description=p.help))
+        else:
+            from typing import Literal
+
+            fields[p.name] = (Literal[tuple(p.choices)], Field(default, description=p.help))  # type: ignore[misc]
+    model = create_model(  # type: ignore[call-overload]
+        f"{query.name.title().replace('-', '')}Params",
+        __config__=ConfigDict(extra="forbid"),
+        __validators__=validators,
+        **fields,
+    )
+    return model
+
+
+def validate_params(query: SavedQuery, raw: dict[str, Any], store: GraphStore | None = None) -> dict[str, Any]:
+    """Check types, bounds and unknown names; normalise node ids and check they exist."""
+    try:
+        values = query.param_model()(**raw).model_dump()
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = str(err["loc"][0]) if err["loc"] else "?"
+        if err["type"] == "extra_forbidden":
+            known = ", ".join(p.name for p in query.params)
+            raise QueryError(f"{query.name}: unknown parameter {name!r} (parameters: {known})", name) from None
+        got = raw.get(name, "<missing>")
+        raise QueryError(f"{query.name}: parameter {name!r}={got!r}: {err['msg']}", name) from None
+    for p in query.params:
+        if p.type == "node":
+            values[p.name] = resolve_node(store, values[p.name], p.name)
+        elif p.type == "nodes":
+            values[p.name] = [resolve_node(store, v, p.name) for v in values[p.name]]
+    return values
+
+
+def resolve_node(store: GraphStore | None, raw: str, param: str = "id") -> str:
+    """Normalise an id and check it exists, suggesting ids by name or alias when it does not."""
+    try:
+        node_id = normalize_id(raw)
+    except InvalidIdError:
+        node_id = raw
+    if store is None:
+        return node_id
+    if store.nodes([node_id]):
+        return node_id
+    raise NodeNotFoundError(node_id, suggest(store, raw))
+
+
+def suggest(store: GraphStore, text: str, n: int = 3) -> list[str]:
+    """Ids whose name, alias or id key is closest to ``text`` (``zephyr`` → ``model:zephyr-7b``)."""
+    needle = text.lower().partition(":")[2] or text.lower()
+    rows = store.read(
+        "MATCH (n:Node) WHERE n.label IN ['Model', 'Method', 'Paper'] RETURN n.id AS id, n.name AS name, n.aliases AS aliases"
+    )
+    scored: list[tuple[float, str]] = []
+    for row in rows:
+        names = [row["id"].partition(":")[2], row["name"] or "", *(row["aliases"] or [])]
+        best = 0.0
+        for name in names:
+            name_l = name.lower()
+            score = difflib.SequenceMatcher(None, needle, name_l).ratio()
+            if needle and needle in name_l:
+                score = max(score, 0.8 + 0.2 * len(needle) / max(len(name_l), 1))
+            best = max(best, score)
+        if best >= 0.6:
+            scored.append((best, row["id"]))
+    return [node_id for _, node_id in sorted(scored, key=lambda s: (-s[0], s[1]))[:n]]
+
+
+# --- running -------------------------------------------------------------------------------
+
+@dataclass
+class QueryResult:
+    """Rows (a table) and the subgraph they describe (networkx), the form viz/export/API use."""
+
+    query: SavedQuery
+    params: dict[str, Any]
+    rows: list[dict[str, Any]]
+    graph: nx.MultiDiGraph
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.query.returns) or (list(self.rows[0]) if self.rows else [])
+
+
+def node_ids_of(query: SavedQuery, params: dict[str, Any], rows: list[dict[str, Any]]) -> list[str]:
+    ids: list[str] = []
+    for col in query.subgraph:
+        if col.startswith("$"):
+            value = params.get(col[1:])
+            ids += value if isinstance(value, list) else [value] if value else []
+            continue
+        for row in rows:
+            value = row.get(col)
+            ids += value if isinstance(value, list) else [value] if value else []
+    return list(dict.fromkeys(i for i in ids if isinstance(i, str)))
+
+
+def run_query(store: GraphStore, name: str, params: dict[str, Any] | None = None) -> QueryResult:
+    """Validate, run on the store's dialect, and build the subgraph."""
+    query = get_query(name)
+    values = validate_params(query, params or {}, store)
+    try:
+        rows = store.read(query.text(store.backend), values)
+    except Exception as exc:  # the engine's own message is the useful part
+        raise QueryError(f"{query.name}: {str(exc).splitlines()[0]}") from exc
+    ids = node_ids_of(query, values, rows)
+    graph = to_networkx(store.nodes(ids), store.edges_among(ids)) if ids else nx.MultiDiGraph()
+    return QueryResult(query, values, rows, graph)
+
+
+def neighbourhood(store: GraphStore, node_id: str, depth: int) -> nx.MultiDiGraph:
+    """The subgraph within ``depth`` hops of a node, any edge type or direction."""
+    return run_query(store, "neighbourhood", {"id": node_id, "depth": depth}).graph
+
+

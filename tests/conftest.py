@@ -1,0 +1,111 @@
+"""One test suite for every backend.
+
+``store`` is parametrised over the embedded store and Neo4j. Neo4j is the real server: the one
+at ``NEO4J_URI`` if set, else one the project builds and starts once per session (Java 17 +
+Maven). Without Java the Neo4j cases skip with a reason, unless ``LINEAGE_REQUIRE_NEO4J=1``
+(CI sets it), where they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from graph.backends import open_store
+from graph.store import GraphStore
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+FIXTURES = Path(__file__).parent / "fixtures"
+BACKENDS = ["ladybug", "neo4j"]
+
+
+@pytest.fixture(scope="session")
+def neo4j_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str | None]]:
+    """Connection settings of a real Neo4j; started here unless NEO4J_URI points at one."""
+    if os.environ.get("NEO4J_URI"):
+        yield {
+            "uri": os.environ["NEO4J_URI"],
+            "user": os.environ.get("NEO4J_USERNAME", "neo4j"),
+            "password": os.environ.get("NEO4J_PASSWORD"),
+        }
+        return
+    from lineage.neo4j_server import Neo4jServer, java_available
+
+    reason = java_available()
+    if reason:
+        if os.environ.get("LINEAGE_REQUIRE_NEO4J") == "1":
+            pytest.fail(f"Neo4j required (LINEAGE_REQUIRE_NEO4J=1) but {reason}")
+        pytest.skip(f"Neo4j tests need Java 17 and Maven: {reason}")
+    server = Neo4jServer.start(data_dir=tmp_path_factory.mktemp("neo4j"), password="lineage-test")
+    try:
+        yield {"uri": server.uri, "user": server.user, "password": server.password}
+    finally:
+        server.stop()
+
+
+def _open(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> GraphStore:
+    if backend == "neo4j":
+        conn = request.getfixturevalue("neo4j_server")
+        store = open_store("neo4j", uri=conn["uri"], user=conn["user"] or "neo4j", password=conn["password"])
+        store.clear()
+        return store
+    return open_store("ladybug", path=tmp_path / "store.lbug")
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
+    """An empty store of each backend."""
+    s = _open(request.param, request, tmp_path)
+    try:
+        yield s
+    finally:
+        if s.backend == "neo4j":
+            s.clear()  # leave the shared server empty for the next test
+        s.close()
+
+
+@pytest.fixture(scope="session")
+def _curated_ladybug(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStore]:
+    from loaders.curated import load_curated
+
+    s = open_store("ladybug", path=tmp_path_factory.mktemp("curated") / "store.lbug")
+    load_curated(s)
+    yield s
+    s.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def curated_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
+    """A store of each backend holding the curated lineage; tests must not write to it.
+
+    The Neo4j database is shared with ``store`` (which clears it), so the curated lineage is
+    re-loaded before each use: the load is idempotent, so on a loaded database it writes nothing.
+    """
+    if request.param == "ladybug":
+        yield request.getfixturevalue("_curated_ladybug")
+        return
+    from loaders.curated import load_curated
+
+    conn = request.getfixturevalue("neo4j_server")
+    s = open_store("neo4j", uri=conn["uri"], user=conn["user"] or "neo4j", password=conn["password"])
+    load_curated(s)
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    path = SHARED / "data"
+    if not path.exists():
+        pytest.skip("../shared/data is not next to this checkout")
+    return path
+
+
+def chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
