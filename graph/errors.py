@@ -1,12 +1,12 @@
 """Errors users see. Each names the input and where it is wrong.
 
-    LineageError
-    ├── RecordError          a record failed validation (names the record and the field)
-    │   └── DataFileError    a data file is malformed (names the file and line)
-    ├── MissingEndpointError an edge points at a node that is in neither the batch nor the store
-    ├── StoreError           the backend refused or is unreachable (names the backend / URI)
-    ├── QueryError           unknown query, bad parameter, syntax error, refused write
-    └── NodeNotFoundError    an id that is not in the graph (with suggestions)
+LineageError
+├── RecordError          a record failed validation (names the record and the field)
+│   └── DataFileError    a data file is malformed (names the file and line)
+├── MissingEndpointError an edge points at a node that is in neither the batch nor the store
+├── StoreError           the backend refused or is unreachable (names the backend / URI)
+├── QueryError           unknown query, bad parameter, syntax error, refused write
+└── NodeNotFoundError    an id that is not in the graph (with suggestions)
 """
 
 from __future__ import annotations

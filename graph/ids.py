@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-NEW_ARXIV = re.compile(r"^(\d{4}\.\d{4,5})(v\d+)?$")
-OLD_ARXIV = re.compile(r"^([a-z][a-z-]*(?:\.[A-Za-z]{2})?)/(\d{7})(v\d+)?$")
+NEW_ARXIV = re.compile(r"^(\d{4}\.\d{4,5})([vV]\d+)?$")
+# Archives are matched in any case and then lower-cased (``HEP-TH/9901001`` is ``hep-th/9901001``).
+OLD_ARXIV = re.compile(r"^([a-z][a-z-]*(?:\.[a-z]{2})?)/(\d{7})([vV]\d+)?$", re.I)
 SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 PREFIXES = ("arxiv", "doi", "s2", "model", "method", "author")
 LABEL_BY_PREFIX = {
@@ -36,9 +37,11 @@ def parse_arxiv_id(raw: str) -> tuple[str, int | None]:
     """Return ``(canonical arXiv id without version, version or None)``.
 
     Accepts ``2310.06825``, ``2310.06825v2``, ``arXiv:2310.06825``, abs/pdf URLs,
-    ``10.48550/arXiv.2310.06825`` and old-style ``hep-th/9901001``.
+    ``10.48550/arXiv.2310.06825`` (also with ``doi:`` or a doi.org URL) and old-style ``hep-th/9901001``.
     """
     text = raw.strip()
+    if text[:4].lower() == "doi:":  # ``doi:10.48550/arXiv.…``, as normalize_id accepts it
+        text = text[4:].strip()
     for pattern in (_ARXIV_URL, _ARXIV_DOI):
         match = pattern.match(text)
         if match:

@@ -20,9 +20,7 @@ from graph.store import EdgeKey, LoadReport, plan_batch
 NODE_KEYS = list(NODE_COLUMNS)
 EDGE_KEYS = list(EDGE_COLUMNS)
 # Labels and relationship types cannot be parameters, so each has its own static text.
-UPSERT_NODES = {
-    label: f"UNWIND $rows AS r MERGE (n:Node {{id: r.id}}) SET n += r, n:{label}" for label in NODE_LABELS
-}
+UPSERT_NODES = {label: f"UNWIND $rows AS r MERGE (n:Node {{id: r.id}}) SET n += r, n:{label}" for label in NODE_LABELS}
 CREATE_EDGES = {
     t.value: f"UNWIND $rows AS r MATCH (a:Node {{id: r.source}}) MATCH (b:Node {{id: r.target}}) "
     f"CREATE (a)-[e:{t.value}]->(b) SET e = r.props"
@@ -67,10 +65,15 @@ class Neo4jStore:
     def _ensure_constraints(self) -> None:
         """Idempotent: safe at every start."""
         stmts = ["CREATE CONSTRAINT node_id IF NOT EXISTS FOR (n:Node) REQUIRE n.id IS UNIQUE"]
-        stmts += [f"CREATE CONSTRAINT {lbl.lower()}_id IF NOT EXISTS FOR (n:{lbl}) REQUIRE n.id IS UNIQUE" for lbl in NODE_LABELS]
+        stmts += [
+            f"CREATE CONSTRAINT {lbl.lower()}_id IF NOT EXISTS FOR (n:{lbl}) REQUIRE n.id IS UNIQUE"
+            for lbl in NODE_LABELS
+        ]
         stmts.append("CREATE CONSTRAINT checkpoint_key IF NOT EXISTS FOR (c:Checkpoint) REQUIRE c.key IS UNIQUE")
         for etype in EdgeType:
-            stmts.append(f"CREATE INDEX {etype.value.lower()}_kind IF NOT EXISTS FOR ()-[e:{etype.value}]-() ON (e.kind)")
+            stmts.append(
+                f"CREATE INDEX {etype.value.lower()}_kind IF NOT EXISTS FOR ()-[e:{etype.value}]-() ON (e.kind)"
+            )
         try:
             with self._session() as session:
                 for stmt in stmts:

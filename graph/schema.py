@@ -117,7 +117,6 @@ class _Node(BaseModel):
         return self
 
 
-
 class Paper(_Node):
     label: Literal["Paper"] = "Paper"
     title: str = Field(min_length=1)
@@ -272,6 +271,15 @@ def merge_provenance(existing: list[Provenance] | list[dict[str, Any]], new: lis
 
     This is how the same builds-on edge stated by two sources keeps both.
     """
+    if not existing and len(new) == 1:  # the common case, kept cheap for bulk loads
+        p = new[0]
+        return {
+            "sources": [p.source.value],
+            "evidence": [p.evidence],
+            "confidence": [float(p.confidence)],
+            "retrieved": [p.retrieved.isoformat()],
+            "trust": TRUST[p.source.value],
+        }
     by_source: dict[str, dict[str, Any]] = {}
     for item in list(existing) + list(new):
         entry = item.model_dump(mode="json") if isinstance(item, Provenance) else dict(item)

@@ -27,6 +27,12 @@ app = typer.Typer(
 )
 load_app = typer.Typer(help="Load data into the graph (each load is batched and idempotent).", no_args_is_help=True)
 app.add_typer(load_app, name="load")
+neo4j_app = typer.Typer(
+    help="Run a local Neo4j 5.26 for development (needs Java 17 and Maven). "
+    "With your own server or Aura, just set NEO4J_URI instead.",
+    no_args_is_help=True,
+)
+app.add_typer(neo4j_app, name="neo4j")
 
 console = Console()
 err = Console(stderr=True)
@@ -37,7 +43,8 @@ def main(
     ctx: typer.Context,
     db: Annotated[Path | None, typer.Option("--db", help="Embedded store directory \\[env: LINEAGE_DB].")] = None,
     neo4j_uri: Annotated[
-        str | None, typer.Option("--neo4j-uri", help="Use Neo4j at this URI (bolt://, neo4j://, neo4j+s://) \\[env: NEO4J_URI].")
+        str | None,
+        typer.Option("--neo4j-uri", help="Use Neo4j at this URI (bolt://, neo4j://, neo4j+s://) \\[env: NEO4J_URI]."),
     ] = None,
     neo4j_user: Annotated[str | None, typer.Option("--neo4j-user", help="\\[env: NEO4J_USERNAME]")] = None,
     neo4j_password: Annotated[str | None, typer.Option("--neo4j-password", help="\\[env: NEO4J_PASSWORD]")] = None,
@@ -59,7 +66,7 @@ def main(
 
 
 @contextmanager
-def opened(ctx: typer.Context):  # noqa: ANN201
+def opened(ctx: typer.Context):
     store = ctx.obj.open_store()
     try:
         yield store
@@ -80,10 +87,13 @@ def parse_params(pairs: list[str] | None) -> dict[str, Any]:
 
 # --- load ----------------------------------------------------------------------------------
 
+
 @load_app.command("curated")
 def load_curated_cmd(
     ctx: typer.Context,
-    file: Annotated[Path | None, typer.Argument(help="Curated YAML file (default: the one shipped with the project).")] = None,
+    file: Annotated[
+        Path | None, typer.Argument(help="Curated YAML file (default: the one shipped with the project).")
+    ] = None,
 ) -> None:
     """Load the curated lineage (papers, models, methods, builds-on edges from the seed articles).
 
@@ -106,11 +116,14 @@ def print_report(report: Any, what: str) -> None:
 
 # --- query ---------------------------------------------------------------------------------
 
+
 @app.command("query")
 def query_cmd(
     ctx: typer.Context,
     name: Annotated[str | None, typer.Argument(help="Saved query name; see --list.")] = None,
-    params: Annotated[list[str] | None, typer.Argument(help="Parameters as key=value, e.g. id=model:zephyr-7b depth=4.")] = None,
+    params: Annotated[
+        list[str] | None, typer.Argument(help="Parameters as key=value, e.g. id=model:zephyr-7b depth=4.")
+    ] = None,
     list_: Annotated[bool, typer.Option("--list", help="List the saved queries and their parameters.")] = False,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
     viz: Annotated[Path | None, typer.Option("--viz", help="Also write the result as an HTML page here.")] = None,
@@ -141,7 +154,9 @@ def query_cmd(
 
 
 def format_params(params: dict[str, Any]) -> str:
-    return " ".join(f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in params.items() if v not in ([], None))
+    return " ".join(
+        f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in params.items() if v not in ([], None)
+    )
 
 
 def write_viz(graph: Any, path: Path, title: str, layout: str = "force") -> None:
@@ -154,6 +169,7 @@ def write_viz(graph: Any, path: Path, title: str, layout: str = "force") -> None
 
 
 # --- viz -----------------------------------------------------------------------------------
+
 
 @app.command("viz")
 def viz_cmd(
@@ -188,7 +204,54 @@ def viz_cmd(
     write_viz(result.graph, output, title=f"{name} {format_params(result.params)}", layout=layout)
 
 
+# --- export --------------------------------------------------------------------------------
+
+
+@app.command("export")
+def export_cmd(
+    ctx: typer.Context,
+    name: Annotated[str | None, typer.Argument(help="Saved query whose result to export.")] = None,
+    params: Annotated[list[str] | None, typer.Argument(help="Query parameters as key=value.")] = None,
+    node: Annotated[str | None, typer.Option("--node", help="Export the neighbourhood of this node instead.")] = None,
+    depth: Annotated[int, typer.Option("--depth", min=1, max=3, help="Hops around --node.")] = 2,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="graphml, gexf, json, csv, cypher or bibtex.")] = "graphml",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (a directory for csv).")] = None,
+    bundle: Annotated[Path | None, typer.Option("--bundle", help="Write every format plus manifest.json here.")] = None,
+) -> None:
+    """Export a subgraph for Gephi, Cytoscape, neo4j-admin, cypher-shell or your bibliography.
+
+    Examples:
+      [bold]lineage export ancestors id=model:zephyr-7b --format gexf -o zephyr.gexf[/bold]
+      [bold]lineage export --node model:mistral-7b --depth 2 --format bibtex -o refs.bib[/bold]
+      [bold]lineage export descendants id=method:dpo --bundle dpo-export/[/bold]
+    """
+    from graph.export import FORMATS, SUFFIX, export, write_bundle
+    from queries.registry import run_query
+
+    if fmt not in FORMATS:
+        raise LineageError(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if node:
+        name, values = "neighbourhood", {"id": node, "depth": depth}
+    elif name:
+        values = parse_params(params)
+    else:
+        raise LineageError("name a saved query (see lineage query --list) or give --node ID")
+    with opened(ctx) as store:
+        result = run_query(store, name, values)
+        backend = store.backend
+    if result.graph.number_of_nodes() == 0:
+        raise LineageError(f"{name} {format_params(result.params)} found nothing; nothing written")
+    if bundle:
+        write_bundle(result.graph, bundle, {"query": name, "parameters": result.params, "backend": backend})
+        console.print(f"wrote {bundle}/ (every format + manifest.json)")
+        return
+    target = output or Path(f"{name}{SUFFIX[fmt] or '-csv'}")
+    export(result.graph, fmt, target)
+    console.print(f"wrote {target} ({result.graph.number_of_nodes()} nodes, {result.graph.number_of_edges()} edges)")
+
+
 # --- stats ---------------------------------------------------------------------------------
+
 
 @app.command("stats")
 def stats_cmd(ctx: typer.Context) -> None:
@@ -200,20 +263,78 @@ def stats_cmd(ctx: typer.Context) -> None:
     print_rows(console, f"{ctx.obj.backend} store at {location}", ["what", "count"], rows, "table")
 
 
+# --- neo4j -------------------------------------------------------------------------------
+
+DataDir = Annotated[Path | None, typer.Option("--data", help="Server data directory (default: under LINEAGE_HOME).")]
+
+
+@neo4j_app.command("start")
+def neo4j_start(
+    data: DataDir = None,
+    port: Annotated[int, typer.Option("--port", help="Bolt port on 127.0.0.1 (0 picks a free one).")] = 7687,
+    password: Annotated[str, typer.Option("--password", help="Password for user neo4j.")] = "lineage-dev",
+) -> None:
+    """Build (first time) and start a local Neo4j in the background; prints the NEO4J_* to export."""
+    from lineage import neo4j_server as srv
+
+    reason = srv.java_available()
+    if reason:
+        raise LineageError(f"cannot start Neo4j: {reason}")
+    state = srv.start_detached(data or srv.default_data_dir(), port=port, password=password)
+    console.print(f"Neo4j running (pid {state['pid']}). Use it with:")
+    console.print(
+        f"  export NEO4J_URI={state['uri']} NEO4J_USERNAME={state['user']} NEO4J_PASSWORD={state['password']}"
+    )
+
+
+@neo4j_app.command("stop")
+def neo4j_stop(data: DataDir = None) -> None:
+    """Stop the local Neo4j started by `lineage neo4j start`."""
+    from lineage import neo4j_server as srv
+
+    if srv.stop_detached(data or srv.default_data_dir()):
+        console.print("Neo4j stopped")
+    else:
+        console.print("no local Neo4j was running")
+
+
+@neo4j_app.command("status")
+def neo4j_status(data: DataDir = None) -> None:
+    """Say whether the local Neo4j is running, and where."""
+    from lineage import neo4j_server as srv
+
+    state = srv.status(data or srv.default_data_dir())
+    if not state:
+        console.print("not running")
+        raise typer.Exit(3)
+    console.print(f"running: {state['uri']} (pid {state['pid']})")
+
+
 # --- demo ----------------------------------------------------------------------------------
 
 DEMO_QUESTIONS = [
     ("What does Zephyr 7B build on?", "ancestors", {"id": "model:zephyr-7b", "depth": 10}),
     ("What came of DPO?", "descendants", {"id": "method:dpo", "depth": 10}),
-    ("How does the Transformer paper lead to Mixtral?", "path", {"source": "arxiv:1706.03762", "target": "model:mixtral-8x7b", "limit": 1}),
+    (
+        "How does the Transformer paper lead to Mixtral?",
+        "path",
+        {"source": "arxiv:1706.03762", "target": "model:mixtral-8x7b", "limit": 1},
+    ),
 ]
 
 
 @app.command("demo")
 def demo_cmd(
     ctx: typer.Context,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the lineage page.")] = Path("lineage-demo.html"),
-    neo4j: Annotated[bool, typer.Option("--neo4j", help="Run on Neo4j: NEO4J_URI if set, else a local server the project starts (needs Java 17).")] = False,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the lineage page.")] = Path(
+        "lineage-demo.html"
+    ),
+    neo4j: Annotated[
+        bool,
+        typer.Option(
+            "--neo4j", help="Run on Neo4j: NEO4J_URI if set, else a local server the project starts (needs Java 17)."
+        ),
+    ] = False,
 ) -> None:
     """The main job: load the curated lineage, answer three lineage questions, draw the page.
 

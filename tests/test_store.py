@@ -1,0 +1,139 @@
+"""The store contract, proven on every backend with the same tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from graph.errors import MissingEndpointError
+from graph.schema import Edge, Method, Model, Paper, Provenance
+from graph.store import upsert
+
+
+def prov(source: str = "curated", evidence: str = "seed: fact", confidence: float = 1.0) -> list[Provenance]:
+    return [Provenance(source=source, evidence=evidence, confidence=confidence, retrieved="2026-11-23")]
+
+
+def lineage_records() -> list:
+    return [
+        Model(id="model:zephyr-7b", name="Zephyr 7B", aliases=["Zephyr"], sources=["curated"]),
+        Model(id="model:mistral-7b", name="Mistral 7B", parameters=7_300_000_000, sources=["curated"]),
+        Method(id="method:dpo", name="Direct Preference Optimization", aliases=["DPO"], sources=["curated"]),
+        Paper(id="arxiv:2310.06825", title="Mistral 7B", authors=["Albert Q. Jiang"], published="2023-10-10"),
+        Edge(
+            type="BUILDS_ON",
+            kind="fine_tuned_from",
+            source="model:zephyr-7b",
+            target="model:mistral-7b",
+            provenance=prov(),
+        ),
+        Edge(type="BUILDS_ON", kind="uses_method", source="model:zephyr-7b", target="method:dpo", provenance=prov()),
+        Edge(type="INTRODUCES", source="arxiv:2310.06825", target="model:mistral-7b", provenance=prov()),
+    ]
+
+
+def test_upsert_twice_changes_nothing(store) -> None:
+    first = upsert(store, lineage_records(), batch_size=3)
+    assert (first.nodes_added, first.edges_added) == (4, 3)
+    counts = store.counts()
+    second = upsert(store, lineage_records(), batch_size=3)
+    assert not second.changed
+    assert (second.nodes_unchanged, second.edges_unchanged) == (4, 3)
+    assert store.counts() == counts
+    assert counts["Model"] == 2 and counts["BUILDS_ON"] == 2 and counts["INTRODUCES"] == 1
+
+
+def test_same_edge_from_two_sources_keeps_both(store) -> None:
+    upsert(store, lineage_records())
+    card = Edge(
+        type="BUILDS_ON",
+        kind="fine_tuned_from",
+        source="model:zephyr-7b",
+        target="model:mistral-7b",
+        provenance=prov("hf_card", "base_model: mistralai/Mistral-7B-v0.1", 0.9),
+    )
+    report = upsert(store, [card])
+    assert report.edges_updated == 1
+    (edge,) = [e for e in store.edges_among(["model:zephyr-7b", "model:mistral-7b"]) if e["type"] == "BUILDS_ON"]
+    assert edge["sources"] == ["curated", "hf_card"]
+    assert edge["evidence"] == ["seed: fact", "base_model: mistralai/Mistral-7B-v0.1"]
+    assert edge["trust"] == 3
+    assert store.counts()["BUILDS_ON"] == 2  # merged, not duplicated
+
+
+def test_a_later_source_fills_gaps_but_never_erases(store) -> None:
+    upsert(store, lineage_records())
+    upsert(store, [Model(id="model:mistral-7b", name="Mistral 7B", organisation="Mistral AI", sources=["hf_card"])])
+    node = store.nodes(["model:mistral-7b"])["model:mistral-7b"]
+    assert node["organisation"] == "Mistral AI"
+    assert node["parameters"] == 7_300_000_000
+    assert node["sources"] == ["curated", "hf_card"]
+
+
+def test_failed_batch_leaves_nothing_and_earlier_batches_stay(store) -> None:
+    good = lineage_records()
+    bad = [
+        Model(id="model:orphan-maker", name="Orphan"),
+        Edge(
+            type="BUILDS_ON", kind="extends", source="model:orphan-maker", target="model:not-there", provenance=prov()
+        ),
+    ]
+    with pytest.raises(MissingEndpointError, match="model:not-there"):
+        upsert(store, good + bad, batch_size=len(good))
+    assert not store.nodes(["model:orphan-maker"])
+    assert store.counts()["Model"] == 2
+    # re-running with the fix completes the load, equal to a clean run
+    fixed = [*good, Model(id="model:not-there", name="Fixed"), *bad]
+    upsert(store, fixed, batch_size=len(good))
+    assert store.counts()["BUILDS_ON"] == 3
+
+
+def test_write_batch_rolls_back_when_the_engine_fails_mid_batch(store, monkeypatch) -> None:
+    """Nodes are written, then the engine rejects the edge statement: the whole batch is undone."""
+    upsert(store, lineage_records())
+    before = store.counts()
+    if store.backend == "neo4j":
+        import graph.neo4j_store as mod
+
+        monkeypatch.setitem(mod.CREATE_EDGES, "BUILDS_ON", "UNWIND $rows AS r THIS IS NOT CYPHER")
+    else:
+        original = type(store)._copy
+
+        def copy_then_fail(self, table, rows, columns, prefix):
+            if table != "Node":
+                self._conn.execute("THIS IS NOT CYPHER")
+            return original(self, table, rows, columns, prefix)
+
+        monkeypatch.setattr(type(store), "_copy", copy_then_fail)
+    nodes = [Model(id="model:half-written", name="Half")]
+    edge = Edge(
+        type="BUILDS_ON", kind="extends", source="model:half-written", target="model:mistral-7b", provenance=prov()
+    )
+    with pytest.raises(Exception, match=r"(?i)syntax|parser|invalid"):
+        store.write_batch(nodes, [edge])
+    monkeypatch.undo()
+    assert store.counts() == before
+    assert not store.nodes(["model:half-written"])
+    # and the store is still usable: re-running the batch completes it
+    store.write_batch(nodes, [edge])
+    assert store.counts()["BUILDS_ON"] == before["BUILDS_ON"] + 1
+
+
+def test_checkpoint_is_committed_with_its_batch(store) -> None:
+    assert store.checkpoint("test:file") is None
+    store.write_batch(lineage_records()[:2], [], checkpoint=("test:file", "1024"))
+    assert store.checkpoint("test:file") == "1024"
+    store.write_batch([], [], checkpoint=("test:file", "2048"))
+    assert store.checkpoint("test:file") == "2048"
+
+
+def test_subgraph_carries_types_and_provenance(store) -> None:
+    from graph.store import to_networkx
+
+    upsert(store, lineage_records())
+    ids = ["model:zephyr-7b", "model:mistral-7b", "method:dpo", "arxiv:2310.06825"]
+    g = to_networkx(store.nodes(ids), store.edges_among(ids))
+    assert g.nodes["model:zephyr-7b"]["label"] == "Model"
+    assert g.nodes["arxiv:2310.06825"]["name"] == "Mistral 7B"
+    data = g.get_edge_data("model:zephyr-7b", "model:mistral-7b")["BUILDS_ON:fine_tuned_from"]
+    assert data["sources"] == ["curated"] and data["trust"] == 3 and data["kind"] == "fine_tuned_from"
+    assert g.number_of_edges() == 3

@@ -1,0 +1,78 @@
+"""Visual encodings in one place, so the legend and the drawing can never disagree.
+
+Colour and shape say what a node is; colour and width say what an edge means; dashes and fading
+say how much to trust it (extracted-only edges are dashed and faded, sourced and curated solid).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+#: Node colour per label (Tableau 10: distinct, colour-blind tolerant, readable on white).
+LABEL_COLOURS: dict[str, str] = {
+    "Paper": "#4e79a7",
+    "Model": "#e15759",
+    "Method": "#59a14f",
+    "Author": "#b07aa1",
+}
+#: Shape per label: a second cue besides colour.
+LABEL_SHAPES: dict[str, str] = {"Paper": "dot", "Model": "diamond", "Method": "square", "Author": "triangle"}
+#: Legend order, and top-to-bottom lane order in the time layout.
+LABEL_ORDER: tuple[str, ...] = ("Model", "Method", "Paper", "Author")
+OTHER_COLOUR = "#9e9e9e"
+
+
+@dataclass(frozen=True)
+class EdgeStyle:
+    """How one relation is drawn."""
+
+    colour: str
+    width: float
+    opacity: float
+    caption: str
+
+
+EDGE_STYLES: dict[str, EdgeStyle] = {
+    "BUILDS_ON": EdgeStyle("#c44e52", 2.6, 0.95, "builds on"),
+    "INTRODUCES": EdgeStyle("#17a2b8", 1.6, 0.85, "introduces"),
+    "CITES": EdgeStyle("#8c939a", 0.7, 0.5, "cites"),
+    "AUTHORED": EdgeStyle("#c9b3d6", 0.6, 0.55, "authored"),
+    "MENTIONS": EdgeStyle("#b8b8b8", 0.6, 0.3, "mentions"),
+}
+EDGE_ORDER: tuple[str, ...] = ("BUILDS_ON", "INTRODUCES", "CITES", "AUTHORED", "MENTIONS")
+OTHER_EDGE = EdgeStyle("#9e9e9e", 0.8, 0.5, "other")
+
+#: Trust levels (see ``graph.schema.TRUST``) and how they read in the legend.
+TRUST_NAMES: dict[int, str] = {3: "curated", 2: "sourced", 1: "extracted only"}
+EXTRACTED_DASHES = [6, 5]
+EXTRACTED_FADE = 0.45
+
+
+def label_colour(label: str) -> str:
+    return LABEL_COLOURS.get(label, OTHER_COLOUR)
+
+
+def node_colour(label: str) -> dict[str, Any]:
+    """vis colour object: the label colour, darker border, unchanged when hovered or selected."""
+    colour = label_colour(label)
+    border = _darken(colour)
+    state = {"background": colour, "border": "#222222"}
+    return {"background": colour, "border": border, "highlight": state, "hover": state}
+
+
+def edge_visuals(edge_type: str, trust: int) -> dict[str, Any]:
+    """vis edge properties for a relation at a trust level."""
+    style = EDGE_STYLES.get(edge_type, OTHER_EDGE)
+    extracted = trust <= 1
+    opacity = round(style.opacity * (EXTRACTED_FADE if extracted else 1.0), 3)
+    return {
+        "color": {"color": style.colour, "highlight": "#111111", "hover": style.colour, "opacity": opacity},
+        "width": style.width * (1.25 if trust >= 3 else 1.0),
+        "dashes": list(EXTRACTED_DASHES) if extracted else False,
+    }
+
+
+def _darken(hex_colour: str, factor: float = 0.7) -> str:
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return "#{:02x}{:02x}{:02x}".format(*(int(c * factor) for c in (r, g, b)))
