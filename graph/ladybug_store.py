@@ -99,14 +99,18 @@ class LadybugStore:
             rows.append(dict(zip(cols, result.get_next(), strict=True)))
         return rows
 
-    def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    def read(
+        self, cypher: str, params: dict[str, Any] | None = None, *, timeout: float | None = None
+    ) -> list[dict[str, Any]]:
         """Run in a read-only transaction, so a write clause is refused by the engine itself."""
         with self._lock:
+            self._conn.set_query_timeout(int(timeout * 1000) if timeout else 0)
             self._conn.execute("BEGIN TRANSACTION READ ONLY")
             try:
                 return self._rows(cypher, params)
             finally:
                 self._rollback()
+                self._conn.set_query_timeout(0)
 
     # -- reads used by the planner and subgraphs ---------------------------------------------
     def nodes(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:

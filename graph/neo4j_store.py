@@ -82,7 +82,10 @@ class Neo4jStore:
             raise _friendly(self.location, exc) from None
 
     # -- reads ---------------------------------------------------------------------------------
-    def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    def read(
+        self, cypher: str, params: dict[str, Any] | None = None, *, timeout: float | None = None
+    ) -> list[dict[str, Any]]:
+        @neo4j.unit_of_work(timeout=timeout)
         def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
             return [record.data() for record in tx.run(cypher, params or {})]
 

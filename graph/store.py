@@ -69,8 +69,10 @@ class GraphStore(Protocol):
     ) -> LoadReport:
         """Upsert one batch in one transaction; on any error nothing of it is written."""
 
-    def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Run a read-only query; rows as dicts keyed by column name."""
+    def read(
+        self, cypher: str, params: dict[str, Any] | None = None, *, timeout: float | None = None
+    ) -> list[dict[str, Any]]:
+        """Run a read-only query in a read transaction (``timeout`` in seconds); rows as dicts."""
 
     def nodes(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """Properties of the given node ids that exist."""

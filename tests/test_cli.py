@@ -1,0 +1,101 @@
+"""The CLI as users run it: a real process, its output, its exit code."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def lineage(
+    *args: str, db: Path, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
+    full_env.update({"LINEAGE_DB": str(db), "COLUMNS": "200", **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "lineage", *args], capture_output=True, text=True, env=full_env, cwd=cwd, timeout=300
+    )
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path, Path]:
+    tmp = tmp_path_factory.mktemp("demo")
+    page = tmp / "page.html"
+    proc = lineage("demo", "-o", str(page), db=tmp / "db.lbug")
+    return proc, page, tmp / "db.lbug"
+
+
+def test_demo_answers_the_three_questions(demo) -> None:
+    proc, _, _ = demo
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    zephyr = out[out.index("What does Zephyr 7B build on?") : out.index("What came of DPO?")]
+    for node in (
+        "model:mistral-7b",
+        "method:dpo",
+        "method:rlhf",
+        "method:sliding-window-attention",
+        "method:grouped-query-attention",
+    ):
+        assert node in zephyr
+    dpo = out[out.index("What came of DPO?") : out.index("How does the Transformer paper lead to Mixtral?")]
+    assert "model:zephyr-7b" in dpo
+    path = out[out.index("How does the Transformer paper lead to Mixtral?") :]
+    assert "arxiv:1706.03762" in path and "model:mixtral-8x7b" in path
+
+
+def test_demo_writes_an_offline_page_with_the_lineage(demo) -> None:
+    proc, page, _ = demo
+    assert f"wrote {page}" in proc.stdout.replace("\n", "")
+    html = page.read_text(encoding="utf-8")
+    for node in ("model:zephyr-7b", "model:mistral-7b", "method:dpo", "model:mixtral-8x7b"):
+        assert node in html
+    assert '<script src="http' not in html and '<link href="http' not in html
+
+
+def test_demo_twice_changes_nothing(demo, tmp_path) -> None:
+    _, _, db = demo
+    again = lineage("demo", "-o", str(tmp_path / "again.html"), db=db)
+    assert again.returncode == 0, again.stderr
+    assert "nodes 0 added, 0 updated" in again.stdout and "edges 0 added, 0 updated" in again.stdout
+
+
+def test_query_and_stats_on_the_demo_store(demo) -> None:
+    _, _, db = demo
+    proc = lineage("query", "introduced-by", "id=method:dpo", "--format", "csv", db=db)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[0] == "id,title,published,authors"
+    assert proc.stdout.splitlines()[1].startswith("arxiv:2305.18290,Direct Preference Optimization")
+    stats = lineage("stats", db=db)
+    assert stats.returncode == 0 and "BUILDS_ON" in stats.stdout
+
+
+def test_bad_query_parameter_is_one_clear_line(demo) -> None:
+    _, _, db = demo
+    proc = lineage("query", "ancestors", "id=model:zephyr-7b", "depth=99", db=db)
+    assert proc.returncode == 1
+    assert "parameter 'depth'='99'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    proc = lineage("query", "ancestors", "id=zephyr", db=db)
+    assert proc.returncode == 1 and "did you mean model:zephyr-7b" in proc.stderr
+    proc = lineage("query", "ancestors", "depth", db=db)
+    assert proc.returncode == 1 and "must be written key=value" in proc.stderr
+
+
+def test_malformed_curated_file_names_file_and_line(tmp_path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("models:\n  - id: model:a\n    name: [A\n", encoding="utf-8")
+    proc = lineage("load", "curated", str(bad), db=tmp_path / "db.lbug")
+    assert proc.returncode == 1
+    assert f"{bad}:" in proc.stderr and "not valid YAML" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_help_teaches(tmp_path) -> None:
+    proc = lineage("query", "--help", db=tmp_path / "db.lbug")
+    assert proc.returncode == 0 and "lineage query ancestors id=model:zephyr-7b" in proc.stdout
+    listing = lineage("query", "--list", db=tmp_path / "db.lbug")
+    assert "ancestors" in listing.stdout and "depth: int = 3 (1..10)" in listing.stdout
