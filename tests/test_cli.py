@@ -99,3 +99,36 @@ def test_help_teaches(tmp_path) -> None:
     assert proc.returncode == 0 and "lineage query ancestors id=model:zephyr-7b" in proc.stdout
     listing = lineage("query", "--list", db=tmp_path / "db.lbug")
     assert "ancestors" in listing.stdout and "depth: int = 3 (1..10)" in listing.stdout
+
+
+def answers(stdout: str) -> str:
+    """The three answer tables, without the load line that names the backend."""
+    return stdout[stdout.index("What does Zephyr 7B build on?") : stdout.index("wrote ")]
+
+
+def test_demo_on_neo4j_gives_the_same_answers(demo, neo4j_server, tmp_path) -> None:
+    embedded, _, _ = demo
+    env = {"NEO4J_URI": neo4j_server["uri"], "NEO4J_USERNAME": neo4j_server["user"] or "neo4j"}
+    if neo4j_server["password"]:
+        env["NEO4J_PASSWORD"] = neo4j_server["password"]
+    proc = lineage("demo", "-o", str(tmp_path / "neo.html"), db=tmp_path / "unused.lbug", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "into neo4j at" in proc.stdout
+    assert answers(proc.stdout) == answers(embedded.stdout)
+
+
+def test_unreachable_neo4j_is_one_line(tmp_path) -> None:
+    proc = lineage("stats", db=tmp_path / "db.lbug", env={"NEO4J_URI": "bolt://127.0.0.1:9"})
+    assert proc.returncode == 1
+    assert proc.stderr.strip().count("\n") == 0, proc.stderr
+    assert "cannot use Neo4j at bolt://127.0.0.1:9" in proc.stderr and "unreachable" in proc.stderr
+
+
+def test_wrong_neo4j_password_is_one_line(neo4j_server, tmp_path) -> None:
+    if not neo4j_server["password"]:
+        pytest.skip("this Neo4j has no authentication")
+    env = {"NEO4J_URI": neo4j_server["uri"], "NEO4J_USERNAME": "neo4j", "NEO4J_PASSWORD": "wrong-password"}
+    proc = lineage("stats", db=tmp_path / "db.lbug", env=env)
+    assert proc.returncode == 1
+    assert f"cannot use Neo4j at {neo4j_server['uri']}: authentication failed" in proc.stderr
+    assert "Traceback" not in proc.stderr
