@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -66,7 +67,7 @@ def main() -> None:
     parser.add_argument("--per-row-sample", type=int, default=500, help="edges loaded one per transaction")
     parser.add_argument("--neo4j", action="store_true")
     args = parser.parse_args()
-    print(f"{'backend':8} {'edges':>9} {'mode':>14} {'seconds':>9} {'rels/s':>10} {'vs per-row':>10}")
+    print(f"{'backend':8} {'edges':>9} {'mode':>14} {'seconds':>9} {'rels/s':>10} {'vs per-row':>10} {'peak RSS':>9}")
     results: dict[tuple[str, int], float] = {}
     for backend, make in stores(args):
         # per-row baseline on a small sample (one transaction per record)
@@ -75,7 +76,7 @@ def main() -> None:
         secs, n = timed_load(store, sample, batch_size=1)
         store.close()
         per_row = n / secs
-        print(f"{backend:8} {n:>9} {'per-row':>14} {secs:>9.2f} {per_row:>10.0f} {1.0:>10.1f}")
+        print(f"{backend:8} {n:>9} {'per-row':>14} {secs:>9.2f} {per_row:>10.0f} {1.0:>10.1f}", flush=True)
         for size in args.sizes:
             records = list(synthetic(size))
             for batch in args.batch_sizes:
@@ -84,7 +85,12 @@ def main() -> None:
                 store.close()
                 rate = n / secs
                 results[(backend, size)] = rate
-                print(f"{backend:8} {n:>9} {f'batch {batch}':>14} {secs:>9.2f} {rate:>10.0f} {rate / per_row:>10.1f}")
+                rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+                print(
+                    f"{backend:8} {n:>9} {f'batch {batch}':>14} {secs:>9.2f} {rate:>10.0f} {rate / per_row:>10.1f}"
+                    f" {rss:>6} MB",
+                    flush=True,
+                )
     for size in args.sizes:
         if ("neo4j", size) in results:
             ratio = results[("neo4j", size)] / results[("ladybug", size)]

@@ -67,10 +67,9 @@ class LadybugStore:
     backend = "ladybug"
 
     def __init__(
-        self, path: str | Path, *, buffer_pool_mb: int = 1024, checkpoint_mb: int = 256, read_only: bool = False
+        self, path: str | Path, *, buffer_pool_mb: int = 3072, read_only: bool = False
     ) -> None:
-        """``checkpoint_mb``: WAL size that triggers a checkpoint; each checkpoint rewrites touched
-        tables, so the default (16 MB) made commits dominate bulk loads (measured, BENCHMARKS.md)."""
+        """``buffer_pool_mb`` bounds the engine's memory (its default is most of the machine's RAM)."""
         self.location = str(path)
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -78,7 +77,6 @@ class LadybugStore:
                 str(path),
                 buffer_pool_size=buffer_pool_mb << 20,
                 read_only=read_only,
-                checkpoint_threshold=checkpoint_mb << 20,
             )
             self._conn = ladybug.Connection(self._db)
         except RuntimeError as exc:

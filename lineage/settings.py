@@ -32,7 +32,7 @@ class Settings:
     def backend(self) -> str:
         return "neo4j" if self.neo4j_uri else "ladybug"
 
-    def open_store(self):  # noqa: ANN201 - GraphStore, imported lazily to keep --help fast
+    def open_store(self):
         from graph.backends import open_store
 
         return open_store(

@@ -72,7 +72,9 @@ def read_curated(path: str | Path = CURATED_FILE) -> list[Any]:
             try:
                 node = cls(**{**item, "sources": [Source.curated]})
             except ValidationError as exc:
-                raise DataFileError(path, line, f"{section}[{i}] ({item.get('id', '?')}): {_describe(exc.errors()[0])}") from None
+                raise DataFileError(
+                    path, line, f"{section}[{i}] ({item.get('id', '?')}): {_describe(exc.errors()[0])}"
+                ) from None
             if node.id in where:
                 raise DataFileError(path, line, f"duplicate id {node.id!r} (first defined on line {where[node.id]})")
             where[node.id] = line or 0
@@ -90,7 +92,9 @@ def read_curated(path: str | Path = CURATED_FILE) -> list[Any]:
                     source=author.id,
                     target=paper.id,
                     position=position,
-                    provenance=[Provenance(source=Source.curated, evidence=f"author list of {paper.id}", retrieved=retrieved)],
+                    provenance=[
+                        Provenance(source=Source.curated, evidence=f"author list of {paper.id}", retrieved=retrieved)
+                    ],
                 )
             )
     for i, item in enumerate(data.get("edges") or []):

@@ -132,3 +132,10 @@ def test_wrong_neo4j_password_is_one_line(neo4j_server, tmp_path) -> None:
     assert proc.returncode == 1
     assert f"cannot use Neo4j at {neo4j_server['uri']}: authentication failed" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_neo4j_status_when_nothing_runs(tmp_path) -> None:
+    proc = lineage("neo4j", "status", "--data", str(tmp_path / "neo4j"), db=tmp_path / "db.lbug")
+    assert proc.returncode == 3 and "not running" in proc.stdout
+    stop = lineage("neo4j", "stop", "--data", str(tmp_path / "neo4j"), db=tmp_path / "db.lbug")
+    assert stop.returncode == 0 and "no local Neo4j was running" in stop.stdout
