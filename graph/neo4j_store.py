@@ -70,10 +70,6 @@ class Neo4jStore:
             for lbl in NODE_LABELS
         ]
         stmts.append("CREATE CONSTRAINT checkpoint_key IF NOT EXISTS FOR (c:Checkpoint) REQUIRE c.key IS UNIQUE")
-        for etype in EdgeType:
-            stmts.append(
-                f"CREATE INDEX {etype.value.lower()}_kind IF NOT EXISTS FOR ()-[e:{etype.value}]-() ON (e.kind)"
-            )
         try:
             with self._session() as session:
                 for stmt in stmts:
@@ -116,9 +112,12 @@ class Neo4jStore:
         for etype, src, dst, kind in keys:
             by_type.setdefault(etype, []).append({"s": src, "t": dst, "k": kind})
         for etype, rows in by_type.items():
+            # Anchor both ends, so the planner checks the edge from the smaller side (Expand(Into))
+            # instead of expanding a hub's thousands of citations.
             query = (
-                f"UNWIND $rows AS r MATCH (a:Node {{id: r.s}})-[e:{EdgeType(etype).value} {{kind: r.k}}]->"
-                "(b:Node {id: r.t}) RETURN a.id AS source, b.id AS target, properties(e) AS p"
+                "UNWIND $rows AS r MATCH (a:Node {id: r.s}) MATCH (b:Node {id: r.t}) "
+                f"MATCH (a)-[e:{EdgeType(etype).value}]->(b) WHERE e.kind = r.k "
+                "RETURN a.id AS source, b.id AS target, properties(e) AS p"
             )
             for rec in tx.run(query, rows=rows):
                 props = {k: rec["p"].get(k) for k in EDGE_KEYS}
@@ -181,7 +180,7 @@ class Neo4jStore:
 
     def clear(self) -> None:
         with self._session() as session:
-            session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+            session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 1000 ROWS").consume()
 
     def close(self) -> None:
         self._driver.close()
