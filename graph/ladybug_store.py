@@ -10,6 +10,8 @@ decided which rows are new, so COPY never meets a duplicate key.
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 import threading
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -18,6 +20,7 @@ from typing import Any
 
 import ladybug
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from graph.errors import StoreError
 from graph.schema import EDGE_COLUMNS, NODE_COLUMNS, Edge, EdgeType
@@ -199,11 +202,22 @@ class LadybugStore:
                 raise
 
     def _copy(self, table: str, rows: list[dict[str, Any]], columns: dict[str, str], prefix: dict[str, str]) -> None:
-        arrays = {name: [r[col] for r in rows] for name, col in prefix.items()}
+        """Bulk-write rows through a temporary Parquet file.
+
+        COPY straight from an in-memory Arrow table leaked (1.9 GB RSS over 100 copies of 3k
+        rows, measured); from a Parquet file it stayed at ~200 MB and was faster.
+        """
+        arrays: dict[str, Any] = {name: pa.array([r[col] for r in rows], type=pa.string()) for name, col in prefix.items()}
         for col, typ in columns.items():
             arrays[col] = pa.array([r.get(col) for r in rows], type=ARROW_TYPES[typ])
-        batch = pa.table(arrays)  # noqa: F841  (Ladybug's COPY reads the local variable by name)
-        self._conn.execute(f"COPY {table} FROM batch")
+        fd, tmp = tempfile.mkstemp(prefix=f"lineage-{table}-", suffix=".parquet")
+        os.close(fd)
+        try:
+            pq.write_table(pa.table(arrays), tmp, compression="none")
+            # COPY takes no parameter for a file; the path is our own mkstemp name, not input.
+            self._conn.execute(f"COPY {table} FROM '{tmp}'")
+        finally:
+            os.unlink(tmp)
 
     # -- housekeeping -----------------------------------------------------------------------
     def counts(self) -> dict[str, int]:

@@ -364,6 +364,10 @@ def demo_cmd(
             server.stop()
 
 
+# Commands that live in their own modules register themselves on the apps above.
+from lineage import cli_arxiv  # noqa: E402,F401
+
+
 def run() -> None:
     """Console-script entry point: turn our errors into one line and exit code 1."""
     debug = "--debug" in sys.argv

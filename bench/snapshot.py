@@ -1,0 +1,305 @@
+"""Snapshot-loader benchmark: papers/s and peak RSS of ``load_snapshot`` into each backend.
+
+    python bench/snapshot.py --records 10000 100000 [--neo4j] [--batch-size 5000]
+
+Generates a seeded file in the Kaggle ``arxiv-metadata-oai-snapshot.json`` format (realistic
+field sizes: ~1.6 KB a line like the real 4 GB / 2.5M-record file, 1–12 authors drawn from a
+shared pool so authors repeat, ~80% of papers in LLM categories) into a temp dir, then loads it
+into a fresh store of each backend, each in its own subprocess so ``ru_maxrss`` is that load's
+peak. Neo4j runs when NEO4J_URI is set or with ``--neo4j`` (the project's own server is started;
+its JVM's memory is not in the RSS column, only the loader's).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from email.utils import format_datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+LLM = ["cs.CL", "cs.LG", "cs.AI", "stat.ML"]
+OTHER = ["cs.CV", "cs.IR", "cs.SE", "cs.RO", "math.OC", "physics.comp-ph", "q-bio.NC", "eess.AS", "hep-th"]
+FIRST = [
+    "Wei",
+    "Anna",
+    "Jian",
+    "Maria",
+    "Ahmed",
+    "Yuki",
+    "Lukas",
+    "Priya",
+    "Omar",
+    "Chen",
+    "Sofia",
+    "Ivan",
+    "Li",
+    "Noah",
+    "Emma",
+    "Hiroshi",
+    "Fatima",
+    "Diego",
+    "Sara",
+    "Tomás",
+    "Zoë",
+    "Rahul",
+    "Olga",
+    "Kwame",
+    "Aiko",
+]
+LAST = [
+    "Zhang",
+    "Smith",
+    "Wang",
+    "Müller",
+    "Kumar",
+    "García",
+    "Tanaka",
+    "Novak",
+    "Kim",
+    "Rossi",
+    "Nguyen",
+    "Silva",
+    "Ivanova",
+    "Okafor",
+    "Hansen",
+    "Dubois",
+    "Cohen",
+    "Park",
+    "Singh",
+    "Lopez",
+    "Chen",
+    "Brown",
+    "Sato",
+    "Li",
+]
+WORDS = [
+    "language",
+    "model",
+    "training",
+    "data",
+    "transformer",
+    "attention",
+    "alignment",
+    "preference",
+    "reward",
+    "instruction",
+    "tuning",
+    "scaling",
+    "evaluation",
+    "benchmark",
+    "reasoning",
+    "retrieval",
+    "augmented",
+    "generation",
+    "fine-tuning",
+    "distillation",
+    "sparse",
+    "mixture",
+    "experts",
+    "efficient",
+    "inference",
+    "quantization",
+    "robustness",
+    "safety",
+    "multilingual",
+    "tokens",
+    "context",
+    "window",
+    "we",
+    "propose",
+    "show",
+    "that",
+    "our",
+    "method",
+    "outperforms",
+    "baselines",
+    "across",
+    "tasks",
+    "results",
+    "demonstrate",
+    "significant",
+]
+
+
+def author_pool(rng: random.Random, size: int) -> list[tuple[str, str]]:
+    initials = "ABCDEFGHJKLMNPRSTW"
+    return [
+        (rng.choice(LAST), rng.choice(FIRST) + (f" {rng.choice(initials)}." if rng.random() < 0.3 else ""))
+        for _ in range(size)
+    ]
+
+
+START = dt.datetime(2015, 1, 1, tzinfo=dt.UTC)
+SPAN_MINUTES = 11 * 365 * 24 * 60
+
+
+def record(i: int, n: int, rng: random.Random, pool: list[tuple[str, str]], per_month: dict[str, int]) -> dict:
+    """Record ``i`` of ``n``: submitted in id order over 2015–2025, like the real file."""
+    first = START + dt.timedelta(minutes=i * SPAN_MINUTES // n)
+    month = f"{first:%y%m}"
+    per_month[month] = per_month.get(month, 0) + 1
+    pid = f"{month}.{per_month[month]:05d}"
+    n_versions = rng.choices([1, 2, 3, 4], weights=[55, 30, 10, 5])[0]
+    versions = [
+        {"version": f"v{v + 1}", "created": format_datetime(first + dt.timedelta(days=40 * v), usegmt=True)}
+        for v in range(n_versions)
+    ]
+    authors = [
+        pool[min(int(rng.paretovariate(1.2)) - 1, len(pool) - 1) if rng.random() < 0.3 else rng.randrange(len(pool))]
+        for _ in range(rng.choices(range(1, 13), weights=[8, 14, 16, 14, 12, 10, 8, 6, 4, 3, 3, 2])[0])
+    ]
+    cats = [rng.choice(LLM)] if rng.random() < 0.8 else [rng.choice(OTHER)]
+    cats += rng.sample(LLM + OTHER, rng.choice([0, 1, 1, 2]))
+    words = lambda n: " ".join(rng.choice(WORDS) for _ in range(n))  # noqa: E731
+    abstract = "  " + "\n".join(words(12) for _ in range(rng.randint(6, 14))) + "\n"
+    return {
+        "id": pid,
+        "submitter": " ".join(reversed(authors[0][:2])),
+        "authors": ", ".join(f"{f} {last}" for last, f in authors),
+        "title": words(rng.randint(6, 14)).capitalize(),
+        "comments": f"{rng.randint(5, 60)} pages, {rng.randint(1, 12)} figures" if rng.random() < 0.6 else None,
+        "journal-ref": f"Proc. Conf. {2015 + rng.randrange(11)}" if rng.random() < 0.2 else None,
+        "doi": f"10.{rng.randint(1000, 9999)}/bench.{i}" if rng.random() < 0.3 else None,
+        "report-no": None,
+        "categories": " ".join(dict.fromkeys(cats)),
+        "license": "http://arxiv.org/licenses/nonexclusive-distrib/1.0/",
+        "abstract": abstract,
+        "versions": versions,
+        "update_date": (first + dt.timedelta(days=40 * (n_versions - 1))).date().isoformat(),
+        "authors_parsed": [[last, f, ""] for last, f in authors],
+    }
+
+
+def generate(path: Path, n: int, seed: int = 7) -> None:
+    """Write ``n`` records, one JSON object a line, streamed (never held in memory)."""
+    rng = random.Random(seed)
+    pool = author_pool(rng, max(n // 2, 50))
+    per_month: dict[str, int] = {}
+    with path.open("w", encoding="utf-8") as f:
+        for i in range(n):
+            f.write(json.dumps(record(i, n, rng, pool, per_month), ensure_ascii=False) + "\n")
+
+
+# --- one load, in a subprocess -----------------------------------------------------------------
+
+
+def worker(backend: str, file: str, batch_size: int, tmp: str) -> None:
+    from graph.backends import open_store
+    from loaders.arxiv_snapshot import load_snapshot
+
+    if backend == "neo4j":
+        store = open_store(
+            "neo4j",
+            uri=os.environ["NEO4J_URI"],
+            user=os.environ.get("NEO4J_USERNAME", "neo4j"),
+            password=os.environ.get("NEO4J_PASSWORD"),
+        )
+        store.clear()
+    else:
+        store = open_store("ladybug", path=Path(tmp) / "bench.lbug")
+    papers = 0
+
+    def tick(p) -> None:
+        nonlocal papers
+        papers = p.papers
+
+    start = time.perf_counter()
+    report = load_snapshot(store, file, batch_size=batch_size, progress=tick, resume=False)
+    seconds = time.perf_counter() - start
+    counts = store.counts()
+    if backend == "neo4j":
+        store.clear()
+    store.close()
+    rows = report.nodes_added + report.nodes_updated + report.edges_added + report.edges_updated
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "papers": papers,
+                "rows": rows,
+                "failures": len(report.failures),
+                "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "counts": counts,
+            }
+        )
+    )
+
+
+def measure(backend: str, file: Path, batch_size: int, env: dict[str, str]) -> dict:
+    with tempfile.TemporaryDirectory(prefix="lineage-bench-") as tmp:
+        out = subprocess.run(
+            [sys.executable, __file__, "--worker", backend, str(file), "--batch-size", str(batch_size), "--tmp", tmp],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    if out.returncode:
+        raise SystemExit(f"{backend} worker failed:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, nargs="+", default=[10_000])
+    parser.add_argument("--batch-size", type=int, default=5000)
+    parser.add_argument("--neo4j", action="store_true", help="also Neo4j (NEO4J_URI, or start the project's server)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--worker", nargs=2, metavar=("BACKEND", "FILE"), help=argparse.SUPPRESS)
+    parser.add_argument("--tmp", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.worker[0], args.worker[1], args.batch_size, args.tmp)
+        return
+
+    env = dict(os.environ)
+    server = None
+    backends = ["ladybug"]
+    if args.neo4j or env.get("NEO4J_URI"):
+        backends.append("neo4j")
+        if not env.get("NEO4J_URI"):
+            from lineage.neo4j_server import Neo4jServer
+
+            server = Neo4jServer.start(password="bench-pass")
+            env.update(NEO4J_URI=server.uri, NEO4J_USERNAME=server.user, NEO4J_PASSWORD=server.password)
+    try:
+        print(
+            f"{'records':>9} {'backend':>8} {'papers':>8} {'seconds':>8} {'papers/s':>9} {'rows/s':>9} "
+            f"{'peak RSS':>9} {'vs embedded':>11}"
+        )
+        for n in args.records:
+            with tempfile.TemporaryDirectory(prefix="lineage-snap-") as tmp:
+                file = Path(tmp) / "arxiv-metadata-oai-snapshot.json"
+                t0 = time.perf_counter()
+                generate(file, n, args.seed)
+                mb = file.stat().st_size / 2**20
+                print(
+                    f"# {n:,} records: {mb:,.0f} MB ({mb * 2**20 / n:,.0f} B/line) in {time.perf_counter() - t0:.1f}s"
+                )
+                base = None
+                for backend in backends:
+                    r = measure(backend, file, args.batch_size, env)
+                    rate = r["papers"] / r["seconds"]
+                    base = base or rate
+                    print(
+                        f"{n:>9,} {backend:>8} {r['papers']:>8,} {r['seconds']:>8.1f} {rate:>9,.0f} "
+                        f"{r['rows'] / r['seconds']:>9,.0f} {r['rss_mb']:>7,.0f}MB {rate / base:>10.2f}x",
+                        flush=True,
+                    )
+    finally:
+        if server:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()
