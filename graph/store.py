@@ -99,14 +99,39 @@ def chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
+#: Paper fields where arXiv's own record outranks every other source (curated typing included).
+BIBLIOGRAPHIC = {
+    "title",
+    "name",
+    "abstract",
+    "authors",
+    "authors_complete",
+    "published",
+    "updated",
+    "version",
+    "categories",
+    "doi",
+    "journal_ref",
+    "comments",
+    "date",
+}
+
+
 def merge_node(existing: dict[str, Any] | None, row: dict[str, Any]) -> dict[str, Any]:
-    """New non-empty values win; empty ones never erase what another source stated."""
+    """New non-empty values win; empty ones never erase what another source stated.
+
+    Exception: once arXiv has stated a paper's bibliographic fields, another source (a
+    re-run of the curated file, say) does not overwrite them: arXiv's record wins.
+    """
     if existing is None:
         return row
     merged = dict(existing)
+    arxiv_kept = "arxiv" in (existing.get("sources") or []) and "arxiv" not in (row.get("sources") or [])
     for col, value in row.items():
         if col == "sources":
             merged[col] = sorted(set(existing.get(col) or []) | set(value or []))
+        elif arxiv_kept and col in BIBLIOGRAPHIC and existing.get(col) not in (None, [], ""):
+            continue
         elif value not in (None, [], ""):
             merged[col] = value
     return merged

@@ -137,3 +137,22 @@ def test_subgraph_carries_types_and_provenance(store) -> None:
     data = g.get_edge_data("model:zephyr-7b", "model:mistral-7b")["BUILDS_ON:fine_tuned_from"]
     assert data["sources"] == ["curated"] and data["trust"] == 3 and data["kind"] == "fine_tuned_from"
     assert g.number_of_edges() == 3
+
+
+def test_arxiv_record_outranks_curated_typing_on_rerun(store) -> None:
+    curated = Paper(id="arxiv:2305.11206", title="LIMA", authors=["Collin Burns"], sources=["curated"], note="seed 004")
+    arxiv = Paper(
+        id="arxiv:2305.11206",
+        title="LIMA: Less Is More for Alignment",
+        authors=["Chunting Zhou", "Pengfei Liu"],
+        published="2023-05-18",
+        sources=["arxiv"],
+    )
+    upsert(store, [curated])
+    upsert(store, [arxiv])
+    again = upsert(store, [curated])  # the curated file loaded again must not flip the record back
+    node = store.nodes(["arxiv:2305.11206"])["arxiv:2305.11206"]
+    assert node["title"] == "LIMA: Less Is More for Alignment"
+    assert node["authors"] == ["Chunting Zhou", "Pengfei Liu"]
+    assert node["note"] == "seed 004" and node["sources"] == ["arxiv", "curated"]
+    assert not again.changed
