@@ -70,7 +70,7 @@ class LadybugStore:
     backend = "ladybug"
 
     def __init__(
-        self, path: str | Path, *, buffer_pool_mb: int = 3072, read_only: bool = False
+        self, path: str | Path, *, buffer_pool_mb: int = 2048, read_only: bool = False
     ) -> None:
         """``buffer_pool_mb`` bounds the engine's memory (its default is most of the machine's RAM)."""
         self.location = str(path)
