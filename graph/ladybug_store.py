@@ -148,7 +148,7 @@ class LadybugStore:
         with self._lock:
             for etype in types or [t.value for t in EdgeType]:
                 query = (
-                    f"MATCH (a:Node)-[e:{EdgeType(etype).value}]->(b:Node) WHERE a.id IN $ids AND b.id IN $ids "
+                    f"UNWIND $ids AS i MATCH (a:Node {{id: i}})-[e:{EdgeType(etype).value}]->(b:Node) WHERE b.id IN $ids "
                     f"RETURN a.id AS source, b.id AS target, {EDGE_RETURN}"
                 )
                 out += [{"type": etype, **_decode_edge(r)} for r in self._rows(query, {"ids": ids})]

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from graph.errors import LineageError
 from lineage.output import print_rows
@@ -141,7 +142,7 @@ def query_cmd(
         for q in registry().values():
             console.print(f"[bold]{q.name}[/bold]  {q.description}")
             for p in q.params:
-                console.print(f"    {p.describe()}" + (f"  [dim]{p.help}[/dim]" if p.help else ""))
+                console.print(f"    {escape(p.describe())}" + (f"  [dim]{escape(p.help)}[/dim]" if p.help else ""))
         return
     if fmt not in ("table", "json", "csv"):
         raise LineageError(f"--format {fmt!r}: use table, json or csv")
@@ -365,7 +366,7 @@ def demo_cmd(
 
 
 # Commands that live in their own modules register themselves on the apps above.
-from lineage import cli_arxiv  # noqa: E402,F401
+from lineage import cli_arxiv, cli_lineage_sources, cli_query  # noqa: E402,F401
 
 
 def run() -> None:
@@ -376,7 +377,7 @@ def run() -> None:
     except LineageError as exc:
         if debug:
             raise
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(1)
 
 

@@ -15,12 +15,17 @@ list of ids), ``int`` (with bounds), ``str``, ``list`` (comma list of strings) a
 ``choice[a|b]``. ``subgraph`` names the columns (and ``$params``) that hold node ids; the
 result's networkx subgraph is induced on those nodes. Where the embedded engine needs other
 text for the same question the body has ``// --- neo4j`` and ``// --- ladybug`` sections.
+
+Analytics that Cypher does badly (PageRank, main paths, descendant impact) live in
+:mod:`queries.analytics` as :class:`Analytic` entries: same parameter declarations, same
+validation, listed by :func:`registry` and run by :func:`run_query` like any saved query.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -36,7 +41,7 @@ from graph.store import GraphStore, to_networkx
 QUERY_DIR = Path(__file__).parent / "cypher"
 PARAM_LINE = re.compile(
     r"^(?P<name>[a-z_][a-z0-9_]*)\s*:\s*(?P<type>node|nodes|int|str|list|choice\[[^\]]+\])"
-    r"(?:\s*=\s*(?P<default>[^(-]*?))?\s*(?:\((?P<lo>-?\d+)\.\.(?P<hi>-?\d+)\))?\s*(?:--\s*(?P<help>.*))?$"
+    r"(?:\s*=\s*(?P<default>(?:(?!--)[^(])*?))?\s*(?:\((?P<lo>-?\d+)\.\.(?P<hi>-?\d+)\))?\s*(?:--\s*(?P<help>.*))?$"
 )
 
 
@@ -56,7 +61,8 @@ class Param:
 
     def describe(self) -> str:
         bounds = f" ({self.low}..{self.high})" if self.low is not None else ""
-        default = "" if self.required else f" = {self.default!r}"
+        shown = "[" + ",".join(self.default) + "]" if isinstance(self.default, tuple) else self.default
+        default = "" if self.required else f" = {shown}"
         return f"{self.name}: {self.type}{default}{bounds}"
 
 
@@ -78,6 +84,25 @@ class SavedQuery:
         return _param_model(self.name, self.path)
 
 
+@dataclass(frozen=True)
+class Analytic(SavedQuery):
+    """A saved question answered in Python (networkx) on a subgraph fetched through the store.
+
+    ``func(store, params)`` gets validated parameters and returns ``(rows, subgraph)``.
+    It has no Cypher text: ``texts`` is empty and :meth:`text` refuses.
+    """
+
+    func: Callable[[GraphStore, dict[str, Any]], tuple[list[dict[str, Any]], nx.MultiDiGraph]] | None = field(
+        default=None, hash=False, compare=False
+    )
+
+    def text(self, dialect: str) -> str:
+        raise QueryError(f"{self.name} is a Python analytic; it has no Cypher text")
+
+    def param_model(self) -> type[BaseModel]:
+        return build_param_model(self.name, self.params)
+
+
 def _parse_default(param_type: str, raw: str | None) -> tuple[Any, bool]:
     if raw is None:
         return None, True
@@ -87,6 +112,26 @@ def _parse_default(param_type: str, raw: str | None) -> tuple[Any, bool]:
     if param_type in ("list", "nodes"):
         return tuple(x for x in raw.strip("[]").split(",") if x.strip()), False
     return raw, False
+
+
+def parse_param(declaration: str) -> Param:
+    """One declaration in the header grammar, e.g. ``depth: int = 3 (1..10) -- hops to follow``.
+
+    Analytics declare their parameters with the same strings.
+    """
+    match = PARAM_LINE.match(declaration.strip())
+    if not match:
+        raise QueryError(f"cannot parse parameter declaration {declaration!r}")
+    default, required = _parse_default(match["type"], match["default"])
+    return Param(
+        name=match["name"],
+        type=match["type"],
+        default=default,
+        required=required,
+        low=int(match["lo"]) if match["lo"] else None,
+        high=int(match["hi"]) if match["hi"] else None,
+        help=(match["help"] or "").strip(),
+    )
 
 
 def parse_query_file(path: Path) -> SavedQuery:
@@ -107,21 +152,10 @@ def parse_query_file(path: Path) -> SavedQuery:
             key, _, value = body.partition(":")
             key = key.strip()
             if key.startswith("param "):
-                match = PARAM_LINE.match(key[len("param ") :] + ":" + value)
-                if not match:
-                    raise QueryError(f"{path}:{lineno}: cannot parse parameter declaration {body!r}")
-                default, required = _parse_default(match["type"], match["default"])
-                params.append(
-                    Param(
-                        name=match["name"],
-                        type=match["type"],
-                        default=default,
-                        required=required,
-                        low=int(match["lo"]) if match["lo"] else None,
-                        high=int(match["hi"]) if match["hi"] else None,
-                        help=(match["help"] or "").strip(),
-                    )
-                )
+                try:
+                    params.append(parse_param(key[len("param ") :] + ":" + value))
+                except QueryError:
+                    raise QueryError(f"{path}:{lineno}: cannot parse parameter declaration {body!r}") from None
             elif key in ("name", "description", "returns", "subgraph", "example"):
                 header[key] = value.strip()
             continue
@@ -151,8 +185,12 @@ def parse_query_file(path: Path) -> SavedQuery:
 
 @cache
 def registry(directory: Path = QUERY_DIR) -> dict[str, SavedQuery]:
-    """All saved queries by name (loaded once)."""
-    queries = [parse_query_file(p) for p in sorted(directory.glob("*.cypher"))]
+    """All saved queries by name (loaded once), including the Python analytics."""
+    queries: list[SavedQuery] = [parse_query_file(p) for p in sorted(directory.glob("*.cypher"))]
+    if directory == QUERY_DIR:
+        from queries.analytics import ANALYTICS
+
+        queries += list(ANALYTICS.values())
     out: dict[str, SavedQuery] = {}
     for q in queries:
         if q.name in out:
@@ -172,6 +210,7 @@ def get_query(name: str) -> SavedQuery:
 
 # --- parameter validation ------------------------------------------------------------------
 
+
 def _comma_list(value: Any) -> list[str]:
     if isinstance(value, str):
         return [x.strip() for x in value.split(",") if x.strip()]
@@ -181,14 +220,22 @@ def _comma_list(value: Any) -> list[str]:
 @cache
 def _param_model(name: str, path: str) -> type[BaseModel]:
     query = parse_query_file(Path(path))
+    return build_param_model(query.name, query.params)
+
+
+@cache
+def build_param_model(name: str, params: tuple[Param, ...]) -> type[BaseModel]:
+    """The pydantic model checking one query's parameters (types, bounds, choices, no extras)."""
     fields: dict[str, Any] = {}
     validators: dict[str, Any] = {}
-    for p in query.params:
+    for p in params:
         default = ... if p.required else p.default
         if p.type == "int":
             fields[p.name] = (int, Field(default, ge=p.low, le=p.high, description=p.help, strict=False))
         elif p.type in ("list", "nodes"):
-            fields[p.name] = (list[str], Field(list(default) if default is not ... else ..., description=p.help))
+            value = list(default) if default is not ... else ...
+            # bounds on a list are its length, e.g. ``ids: nodes (2..20)``
+            fields[p.name] = (list[str], Field(value, min_length=p.low, max_length=p.high, description=p.help))
             validators[f"_split_{p.name}"] = field_validator(p.name, mode="before")(lambda cls, v: _comma_list(v))
         elif p.type == "node" or p.type == "str":
             fields[p.name] = (str, Field(default, min_length=1, description=p.help))
@@ -197,7 +244,7 @@ def _param_model(name: str, path: str) -> type[BaseModel]:
 
             fields[p.name] = (Literal[tuple(p.choices)], Field(default, description=p.help))  # type: ignore[misc]
     model = create_model(  # type: ignore[call-overload]
-        f"{query.name.title().replace('-', '')}Params",
+        f"{name.title().replace('-', '')}Params",
         __config__=ConfigDict(extra="forbid"),
         __validators__=validators,
         **fields,
@@ -218,7 +265,9 @@ def validate_params(query: SavedQuery, raw: dict[str, Any], store: GraphStore | 
         got = raw.get(name, "<missing>")
         raise QueryError(f"{query.name}: parameter {name!r}={got!r}: {err['msg']}", name) from None
     for p in query.params:
-        if p.type == "node":
+        if p.type == "node" and not p.required and not values[p.name]:
+            values[p.name] = None  # an optional node left out (an analytic's scope)
+        elif p.type == "node":
             values[p.name] = resolve_node(store, values[p.name], p.name)
         elif p.type == "nodes":
             values[p.name] = [resolve_node(store, v, p.name) for v in values[p.name]]
@@ -261,6 +310,7 @@ def suggest(store: GraphStore, text: str, n: int = 3) -> list[str]:
 
 # --- running -------------------------------------------------------------------------------
 
+
 @dataclass
 class QueryResult:
     """Rows (a table) and the subgraph they describe (networkx), the form viz/export/API use."""
@@ -292,6 +342,9 @@ def run_query(store: GraphStore, name: str, params: dict[str, Any] | None = None
     """Validate, run on the store's dialect, and build the subgraph."""
     query = get_query(name)
     values = validate_params(query, params or {}, store)
+    if isinstance(query, Analytic) and query.func is not None:
+        rows, graph = query.func(store, values)
+        return QueryResult(query, values, rows, graph)
     try:
         rows = store.read(query.text(store.backend), values)
     except Exception as exc:  # the engine's own message is the useful part
@@ -304,5 +357,3 @@ def run_query(store: GraphStore, name: str, params: dict[str, Any] | None = None
 def neighbourhood(store: GraphStore, node_id: str, depth: int) -> nx.MultiDiGraph:
     """The subgraph within ``depth`` hops of a node, any edge type or direction."""
     return run_query(store, "neighbourhood", {"id": node_id, "depth": depth}).graph
-
-

@@ -4,18 +4,17 @@
 // param depth: int = 3 (1..10) -- how many builds-on hops to follow
 // param min_trust: int = 1 (1..3) -- 1 includes extracted edges, 2 needs a sourced record, 3 curated only
 // param kinds: list = [] -- only these builds-on kinds, e.g. fine_tuned_from,uses_method (empty: all)
+// param include_cites: choice[no|yes] = no -- also follow citations (papers only; kinds must be empty)
 // returns: id, name, label, depth
 // subgraph: $id, id
 // example: lineage query ancestors id=model:zephyr-7b depth=4
 // --- neo4j
-MATCH p = (start:Node {id: $id})-[:BUILDS_ON*1..10]->(n:Node)
-WHERE length(p) <= $depth
-  AND all(r IN relationships(p) WHERE r.trust >= $min_trust AND (size($kinds) = 0 OR r.kind IN $kinds))
-  AND n.id <> $id
-RETURN n.id AS id, n.name AS name, n.label AS label, min(length(p)) AS depth
+MATCH p = ANY SHORTEST (start:Node {id: $id})-[r:BUILDS_ON|CITES WHERE r.trust >= $min_trust AND (size($kinds) = 0 OR r.kind IN $kinds) AND ($include_cites = 'yes' OR type(r) = 'BUILDS_ON')]->{1,10}(n:Node)
+WHERE length(p) <= $depth AND n.id <> $id
+RETURN n.id AS id, n.name AS name, n.label AS label, length(p) AS depth
 ORDER BY depth, id
 // --- ladybug
-MATCH (start:Node {id: $id})-[e:BUILDS_ON*1..10 (r, m | WHERE r.trust >= $min_trust AND (size($kinds) = 0 OR r.kind IN $kinds))]->(n:Node)
+MATCH (start:Node {id: $id})-[e:BUILDS_ON|CITES* SHORTEST 1..10 (r, m | WHERE r.trust >= $min_trust AND (size($kinds) = 0 OR r.kind IN $kinds) AND ($include_cites = 'yes' OR label(r) = 'BUILDS_ON'))]->(n:Node)
 WHERE length(e) <= $depth AND n.id <> $id
-RETURN n.id AS id, n.name AS name, n.label AS label, min(length(e)) AS depth
+RETURN n.id AS id, n.name AS name, n.label AS label, length(e) AS depth
 ORDER BY depth, id

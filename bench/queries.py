@@ -1,0 +1,186 @@
+"""Query benchmark: every saved query and analytic, default parameters, embedded vs. Neo4j.
+
+    python bench/queries.py --sizes 100000 1000000 [--neo4j] [--starts 5] [--repeat 3]
+
+Loads the synthetic graph (``bench/synth.py``) at each size into each backend, then runs each
+saved query with its default parameters on a few start nodes of the right kind (papers,
+models or methods), and prints p50/p95 latency per query and backend and the Neo4j/embedded
+ratio of the p50s. Neo4j: NEO4J_URI (+ NEO4J_USERNAME/NEO4J_PASSWORD) if set; with --neo4j and
+no URI the project's own server is started (Java 17 + Maven). The Neo4j database is cleared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.synth import synthetic
+from graph.backends import open_store
+from graph.store import GraphStore, upsert
+from queries.registry import Analytic, SavedQuery, registry, run_query
+
+#: Which kind of node each query's node parameters want (default: a model).
+START_KIND: dict[str, str] = {
+    "introduces": "Paper",
+    "prior-works": "Paper",
+    "derivative-works": "Paper",
+    "co-citation": "Paper",
+    "bibliographic-coupling": "Paper",
+    "introduced-by": "Method",
+    "descendants": "Method",
+    "method-impact": "Method",
+    "descendant-impact": "Method",
+}
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (``q`` in 0..100) of a non-empty list."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
+
+
+def start_pools(store: GraphStore, starts: int, seed: int = 1) -> dict[str, list[str]]:
+    """``starts`` node ids per label, chosen reproducibly; the same on every backend."""
+    rng = random.Random(seed)
+    pools: dict[str, list[str]] = {}
+    for label in ("Paper", "Model", "Method"):
+        rows = store.read("MATCH (n:Node) WHERE n.label = $label RETURN n.id AS id", {"label": label})
+        found = sorted(r["id"] for r in rows)
+        pools[label] = rng.sample(found, min(starts, len(found)))
+    return pools
+
+
+def param_sets(query: SavedQuery, pools: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """One parameter dict per start node: required node and text parameters filled in, the rest default."""
+    node_params = [p for p in query.params if p.type in ("node", "nodes", "str") and p.required]
+    if not node_params:
+        return [{}]
+    kind = START_KIND.get(query.name, "Model")
+    pool = pools[kind]
+    out = []
+    for i, start in enumerate(pool):
+        values: dict[str, Any] = {}
+        for p in node_params:
+            if p.type == "str":  # free text (search): look the start node up by its id
+                values[p.name] = start
+            elif p.type == "nodes":
+                values[p.name] = [start, pool[(i + 1) % len(pool)]]
+            elif query.name == "path" and p.name == "target":
+                values[p.name] = pools["Model"][i % len(pools["Model"])]
+            elif query.name == "path":
+                values[p.name] = pools["Paper"][i % len(pools["Paper"])]
+            else:
+                values[p.name] = start
+        out.append(values)
+    return out
+
+
+def time_query(store: GraphStore, query: SavedQuery, sets: list[dict[str, Any]], repeat: int) -> list[float]:
+    """Latencies in milliseconds; the first call (warm-up: plan caches, page cache) is not counted."""
+    run_query(store, query.name, sets[0])
+    times = []
+    for params in sets:
+        for _ in range(repeat):
+            start = time.perf_counter()
+            run_query(store, query.name, params)
+            times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def stores(args: argparse.Namespace) -> Iterator[tuple[str, Callable[[], GraphStore]]]:
+    tmp = tempfile.mkdtemp(prefix="lineage-qbench-")
+    counter = iter(range(10**6))
+
+    def embedded() -> GraphStore:
+        return open_store("ladybug", path=Path(tmp) / f"db{next(counter)}.lbug")
+
+    yield "ladybug", embedded
+    if args.neo4j or os.environ.get("NEO4J_URI"):
+        uri, user, pw, server = os.environ.get("NEO4J_URI"), os.environ.get("NEO4J_USERNAME", "neo4j"), None, None
+        pw = os.environ.get("NEO4J_PASSWORD")
+        if not uri:
+            from lineage.neo4j_server import Neo4jServer
+
+            server = Neo4jServer.start(password="bench-pass")
+            uri, user, pw = server.uri, server.user, server.password
+
+        def neo() -> GraphStore:
+            s = open_store("neo4j", uri=uri, user=user, password=pw)
+            s.clear()
+            return s
+
+        try:
+            yield "neo4j", neo
+        finally:
+            if server:
+                server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000], help="edges")
+    parser.add_argument("--starts", type=int, default=5, help="start nodes per query")
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs per start node")
+    parser.add_argument("--only", nargs="*", default=None, help="just these queries")
+    parser.add_argument("--skip-analytics", action="store_true", help="saved Cypher queries only")
+    parser.add_argument("--batch-size", type=int, default=20_000)
+    parser.add_argument("--neo4j", action="store_true", help="also Neo4j (NEO4J_URI, or start the project's server)")
+    args = parser.parse_args()
+
+    queries = [
+        q
+        for q in registry().values()
+        if (args.only is None or q.name in args.only) and not (args.skip_analytics and isinstance(q, Analytic))
+    ]
+    results: dict[tuple[str, int, str], tuple[float, float]] = {}
+    backends: list[str] = []
+    for backend, make in stores(args):
+        backends.append(backend)
+        for size in args.sizes:
+            store = make()
+            start = time.perf_counter()
+            report = upsert(store, synthetic(size), batch_size=args.batch_size)
+            print(
+                f"# {backend}: loaded {report.edges_added} edges, {report.nodes_added} nodes "
+                f"in {time.perf_counter() - start:.1f} s",
+                flush=True,
+            )
+            pools = start_pools(store, args.starts)
+            for q in queries:
+                try:
+                    times = time_query(store, q, param_sets(q, pools), args.repeat)
+                except Exception as exc:  # report and go on: one slow or failing query must not stop the run
+                    print(f"# {backend} {size} {q.name}: {type(exc).__name__}: {str(exc)[:200]}", flush=True)
+                    continue
+                results[(backend, size, q.name)] = (percentile(times, 50), percentile(times, 95))
+                p50, p95 = results[(backend, size, q.name)]
+                print(f"# {backend:8} {size:>9} {q.name:24} p50 {p50:9.1f} ms  p95 {p95:9.1f} ms", flush=True)
+            store.close()
+
+    header = f"{'query':24} {'edges':>9}" + "".join(f" {b + ' p50':>13} {b + ' p95':>13}" for b in backends)
+    if len(backends) > 1:
+        header += f" {'neo4j/embedded':>15}"
+    print("\n" + header)
+    for size in args.sizes:
+        for q in queries:
+            cells = [results.get((b, size, q.name)) for b in backends]
+            line = f"{q.name:24} {size:>9}"
+            for cell in cells:
+                line += f" {cell[0]:>10.1f} ms {cell[1]:>10.1f} ms" if cell else f" {'-':>13} {'-':>13}"
+            if len(backends) > 1 and all(cells):
+                line += f" {statistics.fmean([cells[1][0] / max(cells[0][0], 1e-9)]):>14.2f}x"
+            print(line)
+
+
+if __name__ == "__main__":
+    main()

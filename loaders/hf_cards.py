@@ -1,0 +1,430 @@
+"""Model lineage from Hugging Face model cards: ``lineage load hf-cards DIR``.
+
+A card is a repo's ``README.md``: YAML front matter between ``---`` lines, then Markdown.
+What we read, and what it becomes:
+
+* ``base_model`` (a repo id or a list of them) → ``BUILDS_ON`` edges model → base, with the
+  kind from ``base_model_relation`` (``finetune``/``adapter``/``merge``/``quantized``) or, when
+  the card has none, inferred (:func:`infer_relation`): ``quantized_from`` when the repo name or
+  tags say GGUF/GPTQ/AWQ/EXL2/bnb/FP8/4-bit/``quantized``; ``adapter_of`` when the library or tags
+  say ``peft``/``lora``; ``merged_from`` for a list of two or more bases or ``merge``/``mergekit``
+  tags; else ``fine_tuned_from``. Provenance ``hf_card``, evidence
+  ``base_model: X in owner/repo/README.md`` (plus how the kind was decided); confidence 1.0 when
+  the card states the relation, 0.9 when inferred.
+* an ``arxiv:NNNN`` tag (or an ``arxiv:`` key) → ``INTRODUCES`` paper → model, confidence 0.9.
+  Only when the front matter names exactly one paper: a card tagged with several (the
+  WizardLM-2 GGUF card lists the WizardLM, WizardCoder and WizardMath papers) does not say
+  which introduced the model, so none is linked and the summary says so. A quantised repo is
+  the same model in another format, so its paper edges go to its base model.
+* ``arxiv.org/abs|pdf/…`` links in the body → ``MENTIONS`` paper → model (confidence 0.6), only
+  when the sentence presents the paper as the model's own ("the technical report", "our paper",
+  "see paper", "details of this model", "Paper: …", "<repo name> Technical Report"): a card also
+  links the methods, data sets and rivals it cites (DPO, YaRN, the Pile, GPT-4's report), and
+  those papers neither introduce nor mention the model.
+
+Nodes. A repo whose id is some stored node's ``hf_id`` (case-insensitive; curated models carry
+theirs) is that node, and its properties are left alone. Any other repo is a Model keyed
+:func:`hf_model_id` (``teknium/OpenHermes-2.5-Mistral-7B`` →
+``model:hf.teknium.openhermes-2.5-mistral-7b``), named by its repo name, with ``hf_id`` set.
+Papers named only by arXiv id become placeholders (:mod:`loaders.paper_nodes`).
+
+Failures name the card: front matter that is not YAML or not a mapping, a ``base_model`` that is
+not a repo id, an unknown ``base_model_relation``, a card whose base is itself, and a card whose
+edges would close a cycle with the edges already loaded (the card's model still loads; its
+lineage edges do not). Everything else still loads. Cards without front matter give a model
+node and nothing else.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import yaml
+
+from graph.ids import InvalidIdError, normalize_id
+from graph.schema import BuildKind, Edge, EdgeType, Model, Provenance, Source
+from graph.store import GraphStore, upsert
+from loaders.paper_nodes import SourceReport, paper_record, stored_nodes
+
+RELATIONS = {
+    "finetune": BuildKind.fine_tuned_from,
+    "adapter": BuildKind.adapter_of,
+    "merge": BuildKind.merged_from,
+    "quantized": BuildKind.quantized_from,
+}
+_QUANT = re.compile(r"(?:^|[-_.])(gguf|ggml|gptq|awq|exl2|bnb|fp8|int4|int8|[48]-?bit)(?:$|[-_.])", re.I)
+_QUANT_TAGS = {"gguf", "ggml", "gptq", "awq", "exl2", "bnb", "fp8", "quantized", "4-bit", "8-bit", "4bit", "8bit"}
+_ADAPTER_TAGS = {"peft", "lora", "qlora"}
+_MERGE_TAGS = {"merge", "mergekit", "lazymergekit"}
+NOT_CARDS = frozenset({"PROVENANCE.md"})
+_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(?:/[A-Za-z0-9][\w.-]*)?$")
+_ARXIV_LINK = re.compile(
+    r"(?:https?://)?(?:www\.)?arxiv\.org/(?:abs|pdf)/((?:\d{4}\.\d{4,5}|[a-z-]+/\d{7})(?:v\d+)?)", re.I
+)
+_SENTENCE_START = re.compile(r"[.!?]\s|\n\s*\n|\n\s*[-*#|>]|\|")
+_OWN_PAPER = re.compile(
+    r"\b(?:our|the|this)\s+technical\s+report\b|\b(?:our|this|the model'?s?)\s+(?:paper|preprint|report)\b"
+    r"|\bsee\s+(?:the\s+)?paper\b"
+    r"|\bread\s+(?:the|our)\s+(?:paper|preprint|report)\b|\bdetails\s+(?:about|of)\s+(?:this|the)\s+model\b"
+    r"|\bresearch\s+paper\b|^\W*paper\s*:|\bfind\s+the\s+paper\b",
+    re.I,
+)
+_NAMED_REPORT = re.compile(r"([A-Za-z][\w-]*)\s+(?:[\d.]+\s+)?technical\s+report\b", re.I)
+
+
+# --- reading cards ----------------------------------------------------------------------------
+
+
+@dataclass
+class Card:
+    path: Path
+    repo_id: str
+    meta: dict[str, Any] = field(default_factory=dict)
+    body: str = ""
+    has_front_matter: bool = False
+
+    @property
+    def where(self) -> str:
+        return f"{self.repo_id}/README.md"
+
+
+class CardError(ValueError):
+    """A card that cannot be read; the message names the file (and line)."""
+
+
+def split_front_matter(text: str) -> tuple[str | None, str, int]:
+    """``(front matter or None, body, line where the body starts)``."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        return None, text, 1
+    for i, line in enumerate(lines[1:], 1):
+        if line.strip() == "---":
+            return "".join(lines[1:i]), "".join(lines[i + 1 :]), i + 2
+    return None, text, 1  # an opening '---' with no closing one: Markdown, not front matter
+
+
+def read_card(path: str | Path, repo_id: str) -> Card:
+    """Parse one card; raises :class:`CardError` naming ``file:line`` for bad front matter."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CardError(f"{path}: cannot read: {exc}") from None
+    front, body, _ = split_front_matter(text)
+    if front is None:
+        return Card(path, repo_id, {}, text, False)
+    try:
+        meta = yaml.safe_load(front)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 2}" if mark else ""  # +1 for 1-based, +1 for the opening '---'
+        raise CardError(f"{path}{line}: front matter is not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise CardError(f"{path}:2: front matter must be a mapping, not {type(meta).__name__}")
+    return Card(path, repo_id, meta, body, True)
+
+
+def read_manifest(path: str | Path) -> dict[str, str]:
+    """``{file name: repo id}`` from a TSV with ``file`` and ``hf_repo_id`` columns."""
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = csv.DictReader(fh, delimiter="\t")
+        if not rows.fieldnames or not {"file", "hf_repo_id"} <= set(rows.fieldnames):
+            raise CardError(f"{path}:1: a manifest needs 'file' and 'hf_repo_id' columns")
+        return {row["file"]: row["hf_repo_id"] for row in rows if row.get("file") and row.get("hf_repo_id")}
+
+
+def find_cards(directory: str | Path, manifest: str | Path | None = None) -> list[tuple[Path, str]]:
+    """``(card path, repo id)`` for every card under ``directory``, sorted by path.
+
+    With a manifest (given, or ``manifest.tsv`` inside the directory, or
+    ``<directory>.manifest.tsv`` beside it) the cards are the files it lists, with its repo ids;
+    a listed file that is missing is reported when read. Without one, every ``*.md`` except
+    ``PROVENANCE.md`` is a card, its repo id taken from the layout: ``owner__name.md`` or
+    ``owner/name/README.md``.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise CardError(f"{directory}: not a directory of model cards")
+    if manifest is None:
+        for candidate in (directory / "manifest.tsv", directory.with_name(directory.name + ".manifest.tsv")):
+            if candidate.exists():
+                manifest = candidate
+                break
+    if manifest:  # the manifest is the list of cards
+        out = []
+        for name, repo in read_manifest(manifest).items():
+            out.append((directory / name, repo))
+        return sorted(out)
+    out = []
+    for path in sorted(directory.rglob("*.md")):
+        rel = path.relative_to(directory)
+        if rel.name in NOT_CARDS:
+            continue
+        if rel.name.lower() == "readme.md" and len(rel.parts) >= 3:
+            repo = "/".join(rel.parts[-3:-1])
+        elif "__" in rel.stem:
+            repo = rel.stem.replace("__", "/", 1)
+        else:
+            repo = rel.stem
+        out.append((path, repo))
+    return out
+
+
+# --- ids and relations ------------------------------------------------------------------------
+
+
+def hf_model_id(repo_id: str) -> str:
+    """``owner/Name`` → ``model:hf.owner.name``.
+
+    Lower case (the Hub resolves repo ids case-insensitively); characters outside
+    ``[a-z0-9._-]`` become ``-``. ``hf.`` keeps these keys apart from curated slugs, and since
+    Hub user and organisation names cannot contain ``.``, the first ``.`` after ``hf.``
+    separates owner from name unambiguously.
+    """
+    slug = re.sub(r"[^a-z0-9._-]+", "-", repo_id.strip().lower().replace("/", "."))
+    return normalize_id(f"model:hf.{slug.strip('-')}")
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+def infer_relation(card: Card, bases: list[str]) -> tuple[BuildKind, str]:
+    """The kind of the card's base-model edges, and how it was decided (for the evidence)."""
+    stated = card.meta.get("base_model_relation")
+    if stated is not None:
+        if stated not in RELATIONS:
+            raise CardError(f"{card.path}: base_model_relation {stated!r} is not one of {', '.join(sorted(RELATIONS))}")
+        return RELATIONS[stated], f"base_model_relation: {stated}"
+    tags = {t.strip().lower() for t in _strings(card.meta.get("tags"))}
+    library = str(card.meta.get("library_name") or "").lower()
+    name = card.repo_id.rsplit("/", 1)[-1]
+    if match := _QUANT.search(name):
+        return BuildKind.quantized_from, f"inferred: {match.group(1)} in the repo name"
+    if found := tags & _QUANT_TAGS:
+        return BuildKind.quantized_from, f"inferred: tag {sorted(found)[0]}"
+    if library == "peft" or tags & _ADAPTER_TAGS:
+        why = "library_name: peft" if library == "peft" else f"tag {sorted(tags & _ADAPTER_TAGS)[0]}"
+        return BuildKind.adapter_of, f"inferred: {why}"
+    if len(bases) > 1:
+        return BuildKind.merged_from, "inferred: a list of base models"
+    if found := tags & _MERGE_TAGS:
+        return BuildKind.merged_from, f"inferred: tag {sorted(found)[0]}"
+    return BuildKind.fine_tuned_from, "inferred: a single base model"
+
+
+def base_models(card: Card) -> list[str]:
+    """The card's ``base_model`` entries as written (a list keeps repeats: self-merges list one model 7 times)."""
+    value = card.meta.get("base_model")
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    bad = [v for v in items if not isinstance(v, str) or not _REPO_ID.match(v.strip())]
+    if bad or not items:
+        raise CardError(f"{card.path}: base_model {value!r} is not a repo id or a list of repo ids")
+    return [v.strip() for v in items]
+
+
+def arxiv_tags(card: Card) -> list[str]:
+    """arXiv ids the front matter names (``tags: [arxiv:…]`` and an ``arxiv:`` key), canonical."""
+    raw = [t.split(":", 1)[1] for t in _strings(card.meta.get("tags")) if t.lower().startswith("arxiv:")]
+    key = card.meta.get("arxiv")
+    raw += [str(v) for v in (key if isinstance(key, list) else [key]) if v is not None]
+    out = []
+    for item in raw:
+        try:
+            out.append(normalize_id("arxiv:" + item.strip()))
+        except InvalidIdError:
+            continue
+    return list(dict.fromkeys(out))
+
+
+def own_paper_links(card: Card) -> Iterator[tuple[str, str]]:
+    """``(arxiv node id, sentence)`` for body links presented as the model's own paper.
+
+    The sentence runs from the last sentence or list-item boundary before the link to the
+    link's end. "<Name> Technical Report" counts only when Name is part of the repo name
+    (Hermes-3-… citing the "Hermes 3 Technical Report", not a card quoting GPT-4's).
+    """
+    body = card.body
+    repo_words = set(re.split(r"[^a-z0-9]+", card.repo_id.lower()))
+    for match in _ARXIV_LINK.finditer(body):
+        window_start = max(match.start() - 300, 0)
+        bounds = [m.end() for m in _SENTENCE_START.finditer(body, window_start, match.start())]
+        start = bounds[-1] if bounds else window_start
+        sentence = " ".join(re.sub(r"[\[\]*_`]+", " ", body[start : match.end()]).split())
+        named = any(m.group(1).lower() in repo_words for m in _NAMED_REPORT.finditer(sentence))
+        if not (named or _OWN_PAPER.search(sentence)):
+            continue
+        try:
+            yield normalize_id("arxiv:" + match.group(1)), sentence
+        except InvalidIdError:
+            continue
+
+
+# --- records ----------------------------------------------------------------------------------
+
+
+@dataclass
+class CardPlan:
+    """What one card states, before the cycle check."""
+
+    card: Card
+    model: str
+    builds_on: list[Edge] = field(default_factory=list)
+    papers: list[Edge] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def hf_index(store: GraphStore) -> dict[str, str]:
+    """``{lower-case hf_id: node id}`` of every stored node that has one."""
+    rows = store.read("MATCH (n:Node) WHERE n.hf_id IS NOT NULL RETURN n.id AS id, n.hf_id AS hf_id")
+    return {r["hf_id"].lower(): r["id"] for r in rows if r["hf_id"]}
+
+
+def plan_card(card: Card, index: dict[str, str], retrieved: dt.date) -> CardPlan:
+    """Edges one card states (raises :class:`CardError` for bad fields)."""
+    model = index.get(card.repo_id.lower()) or hf_model_id(card.repo_id)
+    plan = CardPlan(card, model)
+    bases = base_models(card)
+    distinct = list(dict.fromkeys(bases))
+    for base in distinct:
+        if base.lower() == card.repo_id.lower():
+            raise CardError(f"{card.path}: base_model {base!r} is the card's own repo")
+    kind, how = infer_relation(card, bases) if bases else (None, "")
+    for base in distinct:
+        target = index.get(base.lower()) or hf_model_id(base)
+        if target == model:
+            raise CardError(f"{card.path}: base_model {base!r} is the same model as {card.repo_id!r} ({model})")
+        confidence = 1.0 if how.startswith("base_model_relation") else 0.9
+        evidence = f"base_model: {base} in {card.where} ({how})"
+        plan.builds_on.append(
+            Edge(
+                type=EdgeType.BUILDS_ON,
+                source=model,
+                target=target,
+                kind=kind,
+                provenance=[
+                    Provenance(source=Source.hf_card, evidence=evidence, confidence=confidence, retrieved=retrieved)
+                ],
+            )
+        )
+    # A quantised repo is its base in another file format: the paper is about the base.
+    about = plan.builds_on[0].target if kind is BuildKind.quantized_from and len(distinct) == 1 else model
+    tagged = arxiv_tags(card)
+    if len(tagged) == 1:
+        evidence = f"arxiv:{tagged[0].partition(':')[2]} in the front matter of {card.where}"
+        plan.papers.append(_paper_edge(EdgeType.INTRODUCES, tagged[0], about, evidence, 0.9, retrieved))
+    elif tagged:
+        plan.notes.append(
+            f"{card.where}: {len(tagged)} arXiv tags ({', '.join(tagged)}); which one introduces the model "
+            "is ambiguous, so none was linked"
+        )
+    for paper, sentence in own_paper_links(card):
+        evidence = f'{card.where}: "{sentence[:300]}"'
+        plan.papers.append(_paper_edge(EdgeType.MENTIONS, paper, about, evidence, 0.6, retrieved))
+    return plan
+
+
+def _paper_edge(etype: EdgeType, paper: str, model: str, evidence: str, conf: float, when: dt.date) -> Edge:
+    prov = Provenance(source=Source.hf_card, evidence=evidence, confidence=conf, retrieved=when)
+    return Edge(type=etype, source=paper, target=model, provenance=[prov])
+
+
+def _names(plans: Iterable[CardPlan], index: dict[str, str]) -> dict[str, str]:
+    """``{model id: repo id}`` for every model the cards name (the card's own repo wins)."""
+    repos: dict[str, str] = {}
+    for plan in plans:
+        repos[plan.model] = plan.card.repo_id
+    for plan in plans:
+        for base in base_models(plan.card):
+            repos.setdefault(index.get(base.lower()) or hf_model_id(base), base)
+    return repos
+
+
+def load_hf_cards(
+    store: GraphStore,
+    directory: str | Path,
+    *,
+    manifest: str | Path | None = None,
+    batch_size: int = 5000,
+    retrieved: dt.date | None = None,
+) -> SourceReport:
+    """Load every card under ``directory``. Running it twice changes nothing."""
+    report = SourceReport()
+    index = hf_index(store)
+    plans: list[CardPlan] = []
+    no_front_matter = 0
+    for path, repo in find_cards(directory, manifest):
+        try:
+            card = read_card(path, repo)
+            when = retrieved or dt.date.fromtimestamp(path.stat().st_mtime)
+            plans.append(plan_card(card, index, when))
+        except CardError as exc:
+            report.failures.append(str(exc))
+            if path.is_file():  # the model itself still loads when only its fields are bad
+                with contextlib.suppress(InvalidIdError):
+                    plans.append(CardPlan(Card(path, repo), index.get(repo.lower()) or hf_model_id(repo)))
+            continue
+        no_front_matter += not card.has_front_matter
+
+    # Cycle check, in file order, against the lineage already stored among these models.
+    repos = _names(plans, index)
+    graph = nx.DiGraph()
+    for edge in store.edges_among(list(repos), ["BUILDS_ON"]):
+        graph.add_edge(edge["source"], edge["target"])
+    edges: list[Edge] = []
+    for plan in plans:
+        new = [(e.source, e.target) for e in plan.builds_on if not graph.has_edge(e.source, e.target)]
+        graph.add_edges_from(new)
+        if new and not nx.is_directed_acyclic_graph(graph):
+            graph.remove_edges_from(new)
+            loop = nx.find_cycle(_with(graph, new), plan.model)
+            cycle = " -> ".join([u for u, _ in loop] + [loop[0][0]])
+            report.failures.append(
+                f"{plan.card.path}: base_model would close a lineage cycle ({cycle}); its lineage edges were not loaded"
+            )
+            continue
+        edges += plan.builds_on + plan.papers
+        report.notes += plan.notes
+
+    # One statement per edge: the first card that states it is its evidence (the store would
+    # otherwise keep the last, since it merges provenance by source).
+    edges = list({e.key: e for e in reversed(edges)}.values())[::-1]
+    stored = stored_nodes(store, [*repos, *(e.source for e in edges if e.source.startswith("arxiv:"))])
+    nodes: list[Any] = []
+    for model, repo in repos.items():
+        if model in stored and not model.startswith("model:hf."):
+            report.nodes_unchanged += 1  # a curated (or otherwise keyed) model: its properties are not ours
+            continue
+        nodes.append(Model(id=model, name=repo.rsplit("/", 1)[-1], hf_id=repo, sources=[Source.hf_card]))
+    for paper in dict.fromkeys(e.source for e in edges if e.type is not EdgeType.BUILDS_ON):
+        record = paper_record(paper, Source.hf_card, stored)
+        if record is None:
+            report.nodes_unchanged += 1
+        else:
+            nodes.append(record)
+    if no_front_matter:
+        report.notes.append(f"{no_front_matter} card(s) without front matter: model node only")
+    report += upsert(store, [*nodes, *edges], batch_size=batch_size)
+    return report
+
+
+def _with(graph: nx.DiGraph, edges: list[tuple[str, str]]) -> nx.DiGraph:
+    copy = graph.copy()
+    copy.add_edges_from(edges)
+    return copy

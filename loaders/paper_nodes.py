@@ -1,0 +1,145 @@
+"""Papers that a secondary source names, and the report those loaders print.
+
+Citation sources (edge lists, Semantic Scholar, OpenAlex) and Hugging Face cards name papers
+they do not describe fully. Three rules keep them from damaging what better sources stated:
+
+* **Add, never overwrite.** A paper already in the store is re-written only to fill fields it
+  lacks (and to add this source to ``sources``); its title, authors and dates stay as they are.
+* **Placeholders are explicit.** The schema requires a title, so a paper known only by its id
+  gets its id as title (``hep-th/9201001``), with no other fields. A later arXiv, S2 or
+  OpenAlex load replaces that title, because :func:`is_placeholder` treats it as empty. We do
+  not write a note such as "title unknown": nothing would remove it once the title is known.
+* **One id per paper.** Ids come from :func:`graph.ids.normalize_id`: the arXiv id when there
+  is one, else ``doi:``, else ``s2:``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from graph.schema import Edge, Paper, Source
+from graph.store import GraphStore, LoadReport, chunks
+
+PAPER_FIELDS = frozenset(Paper.model_fields) - {"label"}
+
+
+@dataclass
+class SourceReport(LoadReport):
+    """A :class:`LoadReport` plus why records were skipped and notes for the summary."""
+
+    skip_reasons: Counter[str] = field(default_factory=Counter)
+    notes: list[str] = field(default_factory=list)
+
+    def __iadd__(self, other: LoadReport) -> SourceReport:
+        for f in fields(other):
+            value, mine = getattr(other, f.name), getattr(self, f.name)
+            if isinstance(mine, list):
+                mine.extend(value)
+            elif isinstance(mine, Counter):
+                mine.update(value)
+            else:
+                setattr(self, f.name, mine + value)
+        return self
+
+    def skip(self, reason: str, n: int = 1) -> None:
+        if n:
+            self.skipped += n
+            self.skip_reasons[reason] += n
+
+
+def placeholder_title(node_id: str) -> str:
+    """``arxiv:hep-th/9201001`` → ``hep-th/9201001``; ``doi:10.1/x`` → ``10.1/x``."""
+    return node_id.partition(":")[2]
+
+
+def is_placeholder(row: dict[str, Any]) -> bool:
+    """True when a stored paper's title is only its id (see the module docstring)."""
+    return row.get("title") in (None, "", placeholder_title(row["id"]))
+
+
+def placeholder_paper(node_id: str, source: Source, **known: Any) -> Paper:
+    """A paper named by ``source`` whose title we do not know (``known`` may add a date or DOI)."""
+    return Paper(id=node_id, title=placeholder_title(node_id), sources=[source], **known)
+
+
+def paper_from_row(row: dict[str, Any], source: Source, **fill: Any) -> Paper:
+    """A stored paper, re-stated by ``source``: only fields it lacks take values from ``fill``.
+
+    Writing this through the store changes nothing but ``sources`` and the filled fields,
+    because every other value equals what is stored.
+    """
+    data = {k: v for k, v in row.items() if k in PAPER_FIELDS and v is not None}
+    for key, value in fill.items():
+        if value in (None, "", []):
+            continue
+        if key == "title" and is_placeholder(row):
+            data["title"] = value
+        elif data.get(key) in (None, "", []):
+            data[key] = value
+    data["sources"] = [source]
+    return Paper(**data)
+
+
+def stored_nodes(store: GraphStore, ids: Iterable[str], chunk: int = 5000) -> dict[str, dict[str, Any]]:
+    """Stored rows of the given ids, looked up in chunks."""
+    ids = list(dict.fromkeys(ids))
+    out: dict[str, dict[str, Any]] = {}
+    for i in range(0, len(ids), chunk):
+        out.update(store.nodes(ids[i : i + chunk]))
+    return out
+
+
+def paper_record(
+    node_id: str, source: Source, stored: dict[str, dict[str, Any]], *, title: str | None = None, **fill: Any
+) -> Paper | None:
+    """The node to write for a paper a source names, or ``None`` when writing it would change nothing.
+
+    New papers get ``title`` (or a placeholder) and ``fill``; stored ones are re-stated by
+    :func:`paper_from_row`, which only fills gaps.
+    """
+    row = stored.get(node_id)
+    if row is None:
+        clean = {k: v for k, v in fill.items() if v not in (None, "", [])}
+        return Paper(id=node_id, title=title or placeholder_title(node_id), sources=[source], **clean)
+    paper = paper_from_row(row, source, title=title, **fill)
+    gaps = paper.title != row.get("title") or any(
+        row.get(k) in (None, "", []) and getattr(paper, k) not in (None, "", []) for k in fill
+    )
+    if not gaps and source.value in (row.get("sources") or []):
+        return None
+    return paper
+
+
+# --- resumable loads: one checkpoint per answered batch ------------------------------------------
+
+
+def checkpoint_key(source: str, ids: Sequence[str]) -> str:
+    """The checkpoint of one id list: ``source:`` + a hash of the ids in order."""
+    return f"{source}:" + hashlib.sha1("\n".join(ids).encode()).hexdigest()[:16]
+
+
+def resume_point(store: GraphStore, key: str, total: int, report: SourceReport, resume: bool = True) -> int:
+    """How many ids an earlier, interrupted run of the same list finished (0 for a finished run)."""
+    done = int(store.checkpoint(key) or 0) if resume else 0
+    if done >= total:
+        return 0  # the last run finished: nothing to resume, start again
+    if done:
+        report.notes.append(f"resuming after {done:,} of {total:,} papers (checkpoint {key})")
+    return done
+
+
+def write_checkpointed(
+    store: GraphStore, records: Sequence[object], batch_size: int, checkpoint: tuple[str, str]
+) -> LoadReport:
+    """Write records (nodes before edges) in transactions of ``batch_size``; the last carries the checkpoint."""
+    report = LoadReport()
+    parts = list(chunks(records, batch_size)) or [[]]
+    for i, part in enumerate(parts):
+        nodes = [r for r in part if not isinstance(r, Edge)]
+        edges = [r for r in part if isinstance(r, Edge)]
+        report += store.write_batch(nodes, edges, checkpoint=checkpoint if i == len(parts) - 1 else None)
+    return report
