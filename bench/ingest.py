@@ -9,17 +9,15 @@ project's own server is started (Java 17 + Maven). Prints relationships/s and ra
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.backends import stores
 from bench.synth import synthetic
-from graph.backends import open_store
 from graph.schema import Edge
 from graph.store import upsert
 
@@ -31,35 +29,6 @@ def timed_load(store, records, batch_size: int) -> tuple[float, int]:
     return time.perf_counter() - start, edges
 
 
-def stores(args):
-    tmp = tempfile.mkdtemp(prefix="lineage-bench-")
-    counter = iter(range(10**6))
-
-    def embedded():
-        return open_store("ladybug", path=Path(tmp) / f"db{next(counter)}.lbug")
-
-    yield "ladybug", embedded
-    if args.neo4j or os.environ.get("NEO4J_URI"):
-        uri, user, pw, server = os.environ.get("NEO4J_URI"), os.environ.get("NEO4J_USERNAME", "neo4j"), None, None
-        pw = os.environ.get("NEO4J_PASSWORD")
-        if not uri:
-            from lineage.neo4j_server import Neo4jServer
-
-            server = Neo4jServer.start(password="bench-pass")
-            uri, user, pw = server.uri, server.user, server.password
-
-        def neo():
-            s = open_store("neo4j", uri=uri, user=user, password=pw)
-            s.clear()
-            return s
-
-        try:
-            yield "neo4j", neo
-        finally:
-            if server:
-                server.stop()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
@@ -69,7 +38,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{'backend':8} {'edges':>9} {'mode':>14} {'seconds':>9} {'rels/s':>10} {'vs per-row':>10} {'peak RSS':>9}")
     results: dict[tuple[str, int], float] = {}
-    for backend, make in stores(args):
+    for backend, make in stores(args.neo4j):
         # per-row baseline on a small sample (one transaction per record)
         sample = list(synthetic(args.per_row_sample))
         store = make()

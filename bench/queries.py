@@ -12,20 +12,17 @@ no URI the project's own server is started (Java 17 + Maven). The Neo4j database
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.backends import stores
 from bench.synth import synthetic
-from graph.backends import open_store
 from graph.store import GraphStore, upsert
 from queries.registry import Analytic, SavedQuery, registry, run_query
 
@@ -97,35 +94,6 @@ def time_query(store: GraphStore, query: SavedQuery, sets: list[dict[str, Any]],
     return times
 
 
-def stores(args: argparse.Namespace) -> Iterator[tuple[str, Callable[[], GraphStore]]]:
-    tmp = tempfile.mkdtemp(prefix="lineage-qbench-")
-    counter = iter(range(10**6))
-
-    def embedded() -> GraphStore:
-        return open_store("ladybug", path=Path(tmp) / f"db{next(counter)}.lbug")
-
-    yield "ladybug", embedded
-    if args.neo4j or os.environ.get("NEO4J_URI"):
-        uri, user, pw, server = os.environ.get("NEO4J_URI"), os.environ.get("NEO4J_USERNAME", "neo4j"), None, None
-        pw = os.environ.get("NEO4J_PASSWORD")
-        if not uri:
-            from lineage.neo4j_server import Neo4jServer
-
-            server = Neo4jServer.start(password="bench-pass")
-            uri, user, pw = server.uri, server.user, server.password
-
-        def neo() -> GraphStore:
-            s = open_store("neo4j", uri=uri, user=user, password=pw)
-            s.clear()
-            return s
-
-        try:
-            yield "neo4j", neo
-        finally:
-            if server:
-                server.stop()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000], help="edges")
@@ -144,7 +112,7 @@ def main() -> None:
     ]
     results: dict[tuple[str, int, str], tuple[float, float]] = {}
     backends: list[str] = []
-    for backend, make in stores(args):
+    for backend, make in stores(args.neo4j):
         backends.append(backend)
         for size in args.sizes:
             store = make()

@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 
 from graph.errors import StoreError
 from graph.schema import EDGE_COLUMNS, NODE_COLUMNS, Edge, EdgeType
-from graph.store import EdgeKey, LoadReport, plan_batch
+from graph.store import EdgeKey, LoadReport, graph_counts, plan_batch, read_checkpoint
 
 ARROW_TYPES = {
     "STRING": pa.string(),
@@ -69,9 +69,7 @@ class LadybugStore:
 
     backend = "ladybug"
 
-    def __init__(
-        self, path: str | Path, *, buffer_pool_mb: int = 2048, read_only: bool = False
-    ) -> None:
+    def __init__(self, path: str | Path, *, buffer_pool_mb: int = 2048, read_only: bool = False) -> None:
         """``buffer_pool_mb`` bounds the engine's memory (its default is most of the machine's RAM)."""
         self.location = str(path)
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -207,7 +205,9 @@ class LadybugStore:
         COPY straight from an in-memory Arrow table leaked (1.9 GB RSS over 100 copies of 3k
         rows, measured); from a Parquet file it stayed at ~200 MB and was faster.
         """
-        arrays: dict[str, Any] = {name: pa.array([r[col] for r in rows], type=pa.string()) for name, col in prefix.items()}
+        arrays: dict[str, Any] = {
+            name: pa.array([r[col] for r in rows], type=pa.string()) for name, col in prefix.items()
+        }
         for col, typ in columns.items():
             arrays[col] = pa.array([r.get(col) for r in rows], type=ARROW_TYPES[typ])
         fd, tmp = tempfile.mkstemp(prefix=f"lineage-{table}-", suffix=".parquet")
@@ -221,15 +221,10 @@ class LadybugStore:
 
     # -- housekeeping -----------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
-        with self._lock:
-            out = {r["label"]: r["n"] for r in self._rows("MATCH (n:Node) RETURN n.label AS label, count(n) AS n")}
-            for etype in EdgeType:
-                out[etype.value] = self._rows(f"MATCH ()-[e:{etype.value}]->() RETURN count(e) AS n")[0]["n"]
-            return out
+        return graph_counts(self)
 
     def checkpoint(self, key: str) -> str | None:
-        rows = self._rows("MATCH (c:Checkpoint {key: $k}) RETURN c.value AS v", {"k": key})
-        return rows[0]["v"] if rows else None
+        return read_checkpoint(self, key)
 
     def clear(self) -> None:
         with self._lock:

@@ -15,7 +15,7 @@ from neo4j.exceptions import AuthError, ClientError, Neo4jError, ServiceUnavaila
 
 from graph.errors import StoreError
 from graph.schema import EDGE_COLUMNS, NODE_COLUMNS, NODE_LABELS, Edge, EdgeType
-from graph.store import EdgeKey, LoadReport, plan_batch
+from graph.store import EdgeKey, LoadReport, graph_counts, plan_batch, read_checkpoint
 
 NODE_KEYS = list(NODE_COLUMNS)
 EDGE_KEYS = list(EDGE_COLUMNS)
@@ -174,14 +174,10 @@ class Neo4jStore:
 
     # -- housekeeping --------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
-        out = {r["label"]: r["n"] for r in self.read("MATCH (n:Node) RETURN n.label AS label, count(n) AS n")}
-        for etype in EdgeType:
-            out[etype.value] = self.read(f"MATCH ()-[e:{etype.value}]->() RETURN count(e) AS n")[0]["n"]
-        return out
+        return graph_counts(self)
 
     def checkpoint(self, key: str) -> str | None:
-        rows = self.read("MATCH (c:Checkpoint {key: $k}) RETURN c.value AS v", {"k": key})
-        return rows[0]["v"] if rows else None
+        return read_checkpoint(self, key)
 
     def clear(self) -> None:
         with self._session() as session:

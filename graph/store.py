@@ -92,6 +92,19 @@ class GraphStore(Protocol):
     def close(self) -> None: ...
 
 
+def graph_counts(store: GraphStore) -> dict[str, int]:
+    """Node counts per label and edge counts per type: one implementation for every backend."""
+    out = {r["label"]: r["n"] for r in store.read("MATCH (n:Node) RETURN n.label AS label, count(n) AS n")}
+    for etype in EdgeType:
+        out[etype.value] = store.read(f"MATCH ()-[e:{etype.value}]->() RETURN count(e) AS n")[0]["n"]
+    return out
+
+
+def read_checkpoint(store: GraphStore, key: str) -> str | None:
+    rows = store.read("MATCH (c:Checkpoint {key: $k}) RETURN c.value AS v", {"k": key})
+    return rows[0]["v"] if rows else None
+
+
 def chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     """Lazy fixed-size chunks, so loads stream in bounded memory."""
     iterator = iter(items)

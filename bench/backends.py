@@ -1,0 +1,49 @@
+"""The stores a benchmark compares, side by side in one run."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from graph.backends import open_store
+from graph.store import GraphStore
+
+
+def stores(neo4j: bool) -> Iterator[tuple[str, Callable[[], GraphStore]]]:
+    """Yield ``(backend, make_empty_store)``: embedded always; Neo4j when asked or NEO4J_URI is set.
+
+    Without NEO4J_URI the project's own server is started (Java 17 + Maven) and stopped after.
+    """
+    tmp = tempfile.mkdtemp(prefix="lineage-bench-")
+    counter = iter(range(10**6))
+
+    def embedded() -> GraphStore:
+        return open_store("ladybug", path=Path(tmp) / f"db{next(counter)}.lbug")
+
+    yield "ladybug", embedded
+    if not (neo4j or os.environ.get("NEO4J_URI")):
+        return
+    uri, user, pw = (
+        os.environ.get("NEO4J_URI"),
+        os.environ.get("NEO4J_USERNAME", "neo4j"),
+        os.environ.get("NEO4J_PASSWORD"),
+    )
+    server = None
+    if not uri:
+        from lineage.neo4j_server import Neo4jServer
+
+        server = Neo4jServer.start(password="bench-pass")
+        uri, user, pw = server.uri, server.user, server.password
+
+    def neo() -> GraphStore:
+        store = open_store("neo4j", uri=uri, user=user, password=pw)
+        store.clear()
+        return store
+
+    try:
+        yield "neo4j", neo
+    finally:
+        if server:
+            server.stop()
