@@ -94,6 +94,7 @@ def normalize_id(raw: str) -> str:
     prefix, sep, rest = text.partition(":")
     prefix_l = prefix.lower()
     if sep and prefix_l in ("model", "method", "author"):
+        rest = rest.lower()  # keys are lower-case slugs: model:Zephyr-7B is model:zephyr-7b
         if not SLUG.match(rest):
             raise InvalidIdError(f"{raw!r}: key after '{prefix_l}:' must match [a-z0-9][a-z0-9._-]*")
         return f"{prefix_l}:{rest}"

@@ -366,7 +366,7 @@ def demo_cmd(
 
 
 # Commands that live in their own modules register themselves on the apps above.
-from lineage import cli_arxiv, cli_lineage_sources, cli_query  # noqa: E402,F401
+from lineage import cli_arxiv, cli_lineage_sources, cli_query, cli_serve  # noqa: E402,F401
 
 
 def run() -> None:
