@@ -11,7 +11,7 @@ from graph.backends import open_store
 from graph.store import GraphStore
 
 
-def stores(neo4j: bool) -> Iterator[tuple[str, Callable[[], GraphStore]]]:
+def stores(neo4j: bool, embedded: bool = True) -> Iterator[tuple[str, Callable[[], GraphStore]]]:
     """Yield ``(backend, make_empty_store)``: embedded always; Neo4j when asked or NEO4J_URI is set.
 
     Without NEO4J_URI the project's own server is started (Java 17 + Maven) and stopped after.
@@ -19,10 +19,11 @@ def stores(neo4j: bool) -> Iterator[tuple[str, Callable[[], GraphStore]]]:
     tmp = tempfile.mkdtemp(prefix="lineage-bench-")
     counter = iter(range(10**6))
 
-    def embedded() -> GraphStore:
+    def embedded_store() -> GraphStore:
         return open_store("ladybug", path=Path(tmp) / f"db{next(counter)}.lbug")
 
-    yield "ladybug", embedded
+    if embedded:
+        yield "ladybug", embedded_store
     if not (neo4j or os.environ.get("NEO4J_URI")):
         return
     uri, user, pw = (

@@ -35,10 +35,11 @@ def main() -> None:
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[5_000])
     parser.add_argument("--per-row-sample", type=int, default=500, help="edges loaded one per transaction")
     parser.add_argument("--neo4j", action="store_true")
+    parser.add_argument("--neo4j-only", action="store_true", help="skip the embedded store")
     args = parser.parse_args()
     print(f"{'backend':8} {'edges':>9} {'mode':>14} {'seconds':>9} {'rels/s':>10} {'vs per-row':>10} {'peak RSS':>9}")
     results: dict[tuple[str, int], float] = {}
-    for backend, make in stores(args.neo4j):
+    for backend, make in stores(args.neo4j or args.neo4j_only, embedded=not args.neo4j_only):
         # per-row baseline on a small sample (one transaction per record)
         sample = list(synthetic(args.per_row_sample))
         store = make()

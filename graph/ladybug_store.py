@@ -119,6 +119,9 @@ class LadybugStore:
         rows = self._rows(f"UNWIND $ids AS i MATCH (n:Node {{id: i}}) RETURN {NODE_RETURN}", {"ids": ids})
         return {r["id"]: r for r in rows}
 
+    def _existing_ids(self, ids: list[str]) -> set[str]:
+        return {r["id"] for r in self._rows("UNWIND $ids AS i MATCH (n:Node {id: i}) RETURN n.id AS id", {"ids": ids})}
+
     def _fetch_edges(self, keys: list[EdgeKey]) -> dict[EdgeKey, dict[str, Any]]:
         """Expand out of each distinct source and keep the wanted keys.
 
@@ -159,7 +162,7 @@ class LadybugStore:
         with self._lock:
             self._conn.execute("BEGIN TRANSACTION")
             try:
-                plan = plan_batch(nodes, edges, self.nodes, self._fetch_edges)
+                plan = plan_batch(nodes, edges, self.nodes, self._fetch_edges, self._existing_ids)
                 if plan.new_nodes:
                     self._copy("Node", plan.new_nodes, NODE_COLUMNS, prefix={})
                 if plan.changed_nodes:

@@ -162,6 +162,7 @@ def plan_batch(
     edges: Sequence[Edge],
     fetch_nodes: Callable[[list[str]], dict[str, dict[str, Any]]],
     fetch_edges: Callable[[list[EdgeKey]], dict[EdgeKey, dict[str, Any]]],
+    fetch_ids: Callable[[list[str]], set[str]] | None = None,
 ) -> BatchPlan:
     """Diff a batch against the store: classify, merge properties and provenance, check endpoints."""
     report = LoadReport(batches=1)
@@ -190,7 +191,8 @@ def plan_batch(
         template.setdefault(edge.key, edge)
     endpoints = {n for key in by_key for n in (key[1], key[2])}
     unknown = endpoints - set(rows) - set(existing)
-    outside = fetch_nodes(sorted(unknown)) if unknown else {}
+    # Endpoints outside the batch only need to exist: ask for ids, not whole nodes.
+    outside = (fetch_ids or (lambda ids: set(fetch_nodes(ids))))(sorted(unknown)) if unknown else set()
     missing = unknown - set(outside)
     if missing:
         bad = next(e for k, e in template.items() if k[1] in missing or k[2] in missing)
