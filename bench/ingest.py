@@ -62,7 +62,7 @@ def main() -> None:
                     flush=True,
                 )
     for size in args.sizes:
-        if ("neo4j", size) in results:
+        if ("neo4j", size) in results and ("ladybug", size) in results:
             ratio = results[("neo4j", size)] / results[("ladybug", size)]
             print(f"neo4j / embedded at {size} edges: {ratio:.2f}x")
 

@@ -43,7 +43,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{'page nodes':>10} {'edges':>8} {'seconds':>8} {'MB':>6}")
     for n in args.pages:
-        graph = subgraph(n * 4)
+        graph = subgraph(n * 12)  # ~n papers plus models and methods
         keep = sorted(graph.nodes)[:n]
         page_graph = graph.subgraph(keep).copy()
         start = time.perf_counter()
