@@ -44,9 +44,9 @@ from loaders.paper_nodes import (
     paper_record,
     resume_point,
     stored_nodes,
+    wanted_papers,
     write_checkpointed,
 )
-from loaders.semantic_scholar import arxiv_papers
 
 API_URL = "https://api.openalex.org"
 OR_LIMIT = 100  # values per OR filter (the API's limit), and so works per request
@@ -279,6 +279,11 @@ def _work_fill(node_id: str, work: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _arxiv_only(node_id: str) -> None:
+    if not node_id.startswith("arxiv:"):
+        raise InvalidIdError(f"{node_id!r} is not an arXiv paper (OpenAlex is asked by arXiv DOI)")
+
+
 def load_openalex(
     store: GraphStore,
     ids: Iterable[str] | None = None,
@@ -291,18 +296,7 @@ def load_openalex(
     """References of arXiv papers (default: every arXiv paper in the store) from OpenAlex."""
     client = client or openalex_client()
     report = SourceReport()
-    wanted: list[str] = []
-    for raw in arxiv_papers(store) if ids is None else ids:
-        try:
-            node_id = normalize_id(raw)
-        except InvalidIdError as exc:
-            report.failures.append(f"openalex: {exc}")
-            continue
-        if not node_id.startswith("arxiv:"):
-            report.failures.append(f"openalex: {raw!r} is not an arXiv paper (OpenAlex is asked by arXiv DOI)")
-            continue
-        wanted.append(node_id)
-    wanted = list(dict.fromkeys(wanted))
+    wanted = wanted_papers(store, ids, "openalex", report, check=_arxiv_only)
     key = checkpoint_key("openalex", wanted)
     done = resume_point(store, key, len(wanted), report, resume)
     when = retrieved or dt.date.today()

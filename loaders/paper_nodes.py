@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from graph.ids import InvalidIdError, normalize_id
 from graph.schema import Edge, Paper, Source
 from graph.store import GraphStore, LoadReport, chunks
 
@@ -115,6 +116,30 @@ def paper_record(
 
 
 # --- resumable loads: one checkpoint per answered batch ------------------------------------------
+
+
+def wanted_papers(
+    store: GraphStore,
+    ids: Iterable[str] | None,
+    source: str,
+    report: SourceReport,
+    check: Callable[[str], None] = lambda node_id: None,
+) -> list[str]:
+    """Normalised, de-duplicated paper ids to ask a citation source about (default: every
+    arXiv paper in the store); an id that ``check`` rejects is a failure naming it."""
+    if ids is None:
+        rows = store.read("MATCH (n:Node) WHERE n.label = 'Paper' AND n.id STARTS WITH 'arxiv:' RETURN n.id AS id")
+        ids = sorted(r["id"] for r in rows)
+    wanted: list[str] = []
+    for raw in ids:
+        try:
+            node_id = normalize_id(raw)
+            check(node_id)
+        except InvalidIdError as exc:
+            report.failures.append(f"{source}: {exc}")
+            continue
+        wanted.append(node_id)
+    return list(dict.fromkeys(wanted))
 
 
 def checkpoint_key(source: str, ids: Sequence[str]) -> str:

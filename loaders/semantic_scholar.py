@@ -42,6 +42,7 @@ from loaders.paper_nodes import (
     paper_record,
     resume_point,
     stored_nodes,
+    wanted_papers,
     write_checkpointed,
 )
 
@@ -187,12 +188,6 @@ def records_for_batch(
     return [*nodes.values(), *edges]
 
 
-def arxiv_papers(store: GraphStore) -> list[str]:
-    """Every arXiv paper in the store, sorted (the default id list)."""
-    rows = store.read("MATCH (n:Node) WHERE n.label = 'Paper' AND n.id STARTS WITH 'arxiv:' RETURN n.id AS id")
-    return sorted(r["id"] for r in rows)
-
-
 def load_semantic_scholar(
     store: GraphStore,
     ids: Iterable[str] | None = None,
@@ -206,16 +201,7 @@ def load_semantic_scholar(
     """References of ``ids`` (any paper id spelling; default: every arXiv paper in the store)."""
     client = client or s2_client()
     report = SourceReport()
-    wanted: list[str] = []
-    for raw in arxiv_papers(store) if ids is None else ids:
-        try:
-            node_id = normalize_id(raw)
-            s2_id(node_id)
-        except InvalidIdError as exc:
-            report.failures.append(f"semantic_scholar: {exc}")
-            continue
-        wanted.append(node_id)
-    wanted = list(dict.fromkeys(wanted))
+    wanted = wanted_papers(store, ids, "semantic_scholar", report, check=s2_id)
     key = checkpoint_key("semantic_scholar", wanted)
     done = resume_point(store, key, len(wanted), report, resume)
     when = retrieved or dt.date.today()
