@@ -7,6 +7,7 @@ backends give the same answers and the same load reports.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from itertools import islice
@@ -36,9 +37,16 @@ class LoadReport:
     failures: list[str] = field(default_factory=list)
 
     def __iadd__(self, other: LoadReport) -> LoadReport:
-        for f in fields(self):
-            value = getattr(other, f.name)
-            setattr(self, f.name, getattr(self, f.name) + value)
+        """Add counts; extend lists and counters in place (iterators may still be appending to
+        them). Subclasses that add list or Counter fields need no override."""
+        for f in fields(other):
+            value, mine = getattr(other, f.name), getattr(self, f.name)
+            if isinstance(mine, list):
+                mine.extend(value)
+            elif isinstance(mine, Counter):
+                mine.update(value)
+            else:
+                setattr(self, f.name, mine + value)
         return self
 
     @property

@@ -29,9 +29,8 @@ import json
 import logging
 import re
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -43,7 +42,8 @@ from pydantic import ValidationError
 
 from graph.ids import InvalidIdError, author_id, parse_arxiv_id
 from graph.schema import Author, Edge, EdgeType, Paper, Provenance, Source
-from graph.store import GraphStore, LoadReport
+from graph.store import GraphStore
+from loaders.paper_nodes import SourceReport
 
 try:  # arxiv >= 4 parses with its own lxml module; 2.x/3.x used feedparser (not supported here).
     from arxiv import _feed
@@ -65,25 +65,10 @@ _ARXIV_CATEGORY = re.compile(r"^[a-z][a-z-]*(?:\.[A-Za-z-]+)?$")  # drops ACM (I
 
 
 @dataclass
-class ArxivLoadReport(LoadReport):
-    """A :class:`LoadReport` plus what a user of a bibliographic load wants to see."""
+class ArxivLoadReport(SourceReport):
+    """A :class:`SourceReport` plus curated-vs-arXiv disagreements."""
 
     disagreements: list[str] = field(default_factory=list)
-    skip_reasons: Counter[str] = field(default_factory=Counter)
-    notes: list[str] = field(default_factory=list)
-
-    def __iadd__(self, other: LoadReport) -> ArxivLoadReport:
-        """Add counts; extend lists in place (iterators may still be appending to them)."""
-        for f in fields(other):
-            value = getattr(other, f.name)
-            mine = getattr(self, f.name)
-            if isinstance(mine, list):
-                mine.extend(value)
-            elif isinstance(mine, Counter):
-                mine.update(value)
-            else:
-                setattr(self, f.name, mine + value)
-        return self
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 from graph.ids import InvalidIdError, normalize_id
@@ -34,17 +34,6 @@ class SourceReport(LoadReport):
 
     skip_reasons: Counter[str] = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
-
-    def __iadd__(self, other: LoadReport) -> SourceReport:
-        for f in fields(other):
-            value, mine = getattr(other, f.name), getattr(self, f.name)
-            if isinstance(mine, list):
-                mine.extend(value)
-            elif isinstance(mine, Counter):
-                mine.update(value)
-            else:
-                setattr(self, f.name, mine + value)
-        return self
 
     def skip(self, reason: str, n: int = 1) -> None:
         if n:
