@@ -11,6 +11,9 @@ from graph.backends import open_store
 from graph.store import GraphStore
 
 
+BENCH_MEMORY = {"LINEAGE_NEO4J_HEAP": "2g", "LINEAGE_NEO4J_PAGECACHE": "1g", "LINEAGE_NEO4J_TX_MEMORY": "1g"}
+
+
 def stores(neo4j: bool, embedded: bool = True) -> Iterator[tuple[str, Callable[[], GraphStore]]]:
     """Yield ``(backend, make_empty_store)``: embedded always; Neo4j when asked or NEO4J_URI is set.
 
@@ -35,6 +38,9 @@ def stores(neo4j: bool, embedded: bool = True) -> Iterator[tuple[str, Callable[[
     if not uri:
         from lineage.neo4j_server import Neo4jServer
 
+        # Bulk-load sizing for the 24 GiB benchmark box (the test suite's server stays small).
+        for name, value in BENCH_MEMORY.items():
+            os.environ.setdefault(name, value)
         server = Neo4jServer.start(password="bench-pass")
         uri, user, pw = server.uri, server.user, server.password
 

@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 
 from graph.errors import StoreError
 from graph.schema import EDGE_COLUMNS, NODE_COLUMNS, Edge, EdgeType
-from graph.store import EdgeKey, LoadReport, graph_counts, plan_batch, read_checkpoint
+from graph.store import Batch, EdgeKey, LoadReport, as_batch, graph_counts, plan_batch, read_checkpoint
 
 ARROW_TYPES = {
     "STRING": pa.string(),
@@ -157,12 +157,13 @@ class LadybugStore:
 
     # -- writes -----------------------------------------------------------------------------
     def write_batch(
-        self, nodes: Sequence[Any], edges: Sequence[Edge], checkpoint: tuple[str, str] | None = None
+        self, nodes: Sequence[Any] | Batch, edges: Sequence[Edge] = (), checkpoint: tuple[str, str] | None = None
     ) -> LoadReport:
+        batch = as_batch(nodes, edges, checkpoint)
         with self._lock:
             self._conn.execute("BEGIN TRANSACTION")
             try:
-                plan = plan_batch(nodes, edges, self.nodes, self._fetch_edges, self._existing_ids)
+                plan = plan_batch(batch, self.nodes, self._fetch_edges, self._existing_ids)
                 if plan.new_nodes:
                     self._copy("Node", plan.new_nodes, NODE_COLUMNS, prefix={})
                 if plan.changed_nodes:
@@ -184,10 +185,9 @@ class LadybugStore:
                             f"(b:Node {{id: r.target}}) WHERE e.kind = r.kind SET {sets}",
                             {"rows": changed},
                         )
-                if checkpoint:
-                    self._conn.execute(
-                        "MERGE (c:Checkpoint {key: $k}) SET c.value = $v", {"k": checkpoint[0], "v": checkpoint[1]}
-                    )
+                if batch.checkpoint:
+                    key, value = batch.checkpoint
+                    self._conn.execute("MERGE (c:Checkpoint {key: $k}) SET c.value = $v", {"k": key, "v": value})
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._rollback()

@@ -253,9 +253,9 @@ def node_row(node: _Node) -> dict[str, Any]:
     return row
 
 
-def edge_row(edge: Edge) -> dict[str, Any]:
-    """Flatten an edge; provenance becomes parallel lists, one entry per distinct source."""
-    prov = merge_provenance([], edge.provenance)
+def edge_row(edge: Edge, provenance: list[Provenance] | None = None) -> dict[str, Any]:
+    """Flatten an edge; provenance (its own unless given) becomes parallel lists, one entry per source."""
+    prov = merge_provenance([], edge.provenance if provenance is None else provenance)
     return {
         "type": edge.type.value,
         "source": edge.source,

@@ -7,11 +7,13 @@ backends give the same answers and the same load reports.
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from itertools import islice
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import networkx as nx
 
@@ -19,6 +21,7 @@ from graph.errors import MissingEndpointError
 from graph.schema import EDGE_COLUMNS, Edge, EdgeType, Provenance, edge_row, merge_provenance, node_row, provenance_of
 
 EdgeKey = tuple[str, str, str, str]  # (type, source, target, kind)
+T = TypeVar("T")
 LIST_COLUMNS = ("authors", "categories", "aliases")
 
 
@@ -55,6 +58,18 @@ class LoadReport:
 
 
 @dataclass
+class Batch:
+    """One batch flattened once, before any store is asked: node rows merged by id, edge rows
+    and their provenance merged by key. Pure CPU work, so it can run ahead of the writes."""
+
+    nodes: dict[str, dict[str, Any]]
+    edges: dict[EdgeKey, dict[str, Any]]
+    provenance: dict[EdgeKey, list[Provenance]]
+    checkpoint: tuple[str, str] | None = None
+    size: int = 0  # records that went in, for progress
+
+
+@dataclass
 class BatchPlan:
     """What one transaction will write."""
 
@@ -73,9 +88,10 @@ class GraphStore(Protocol):
     location: str
 
     def write_batch(
-        self, nodes: Sequence[Any], edges: Sequence[Edge], checkpoint: tuple[str, str] | None = None
+        self, nodes: Sequence[Any] | Batch, edges: Sequence[Edge] = (), checkpoint: tuple[str, str] | None = None
     ) -> LoadReport:
-        """Upsert one batch in one transaction; on any error nothing of it is written."""
+        """Upsert one batch (records, or a :class:`Batch` prepared ahead) in one transaction;
+        on any error nothing of it is written."""
 
     def read(
         self, cypher: str, params: dict[str, Any] | None = None, *, timeout: float | None = None
@@ -165,61 +181,75 @@ def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return all(norm(a.get(k)) == norm(b.get(k)) for k in set(a) | set(b) if k not in ("_id",))
 
 
+def prepare_batch(nodes: Sequence[Any], edges: Sequence[Edge], checkpoint: tuple[str, str] | None = None) -> Batch:
+    rows: dict[str, dict[str, Any]] = {}
+    for node in nodes:
+        row = node_row(node)
+        before = rows.get(row["id"])
+        rows[row["id"]] = row if before is None else merge_node(before, row)
+    provenance: dict[EdgeKey, list[Provenance]] = {}
+    template: dict[EdgeKey, Edge] = {}
+    for edge in edges:
+        key = edge.key
+        if key in provenance:
+            provenance[key].extend(edge.provenance)
+        else:
+            provenance[key], template[key] = list(edge.provenance), edge
+    edge_rows = {key: edge_row(edge, provenance[key]) for key, edge in template.items()}
+    return Batch(rows, edge_rows, provenance, checkpoint, len(nodes) + len(edges))
+
+
+def as_batch(
+    nodes: Sequence[Any] | Batch, edges: Sequence[Edge] = (), checkpoint: tuple[str, str] | None = None
+) -> Batch:
+    """What ``write_batch`` accepts: records, or a batch prepared ahead (see :func:`pipelined`)."""
+    return nodes if isinstance(nodes, Batch) else prepare_batch(nodes, edges, checkpoint)
+
+
 def plan_batch(
-    nodes: Sequence[Any],
-    edges: Sequence[Edge],
+    batch: Batch,
     fetch_nodes: Callable[[list[str]], dict[str, dict[str, Any]]],
     fetch_edges: Callable[[list[EdgeKey]], dict[EdgeKey, dict[str, Any]]],
     fetch_ids: Callable[[list[str]], set[str]] | None = None,
 ) -> BatchPlan:
-    """Diff a batch against the store: classify, merge properties and provenance, check endpoints."""
+    """Diff a prepared batch against the store: classify, merge properties and provenance, check endpoints."""
     report = LoadReport(batches=1)
-    rows: dict[str, dict[str, Any]] = {}
-    for node in nodes:
-        row = node_row(node)
-        rows[row["id"]] = merge_node(rows.get(row["id"]), row)
+    rows = batch.nodes
     existing = fetch_nodes(list(rows)) if rows else {}
     new_nodes, changed_nodes = [], []
     for node_id, row in rows.items():
         before = existing.get(node_id)
-        merged = merge_node(before, row)
         if before is None:
-            new_nodes.append(merged)
-        elif _same(before, merged):
-            report.nodes_unchanged += 1
+            new_nodes.append(row)
             continue
+        merged = merge_node(before, row)
+        if _same(before, merged):
+            report.nodes_unchanged += 1
         else:
             changed_nodes.append(merged)
     report.nodes_added, report.nodes_updated = len(new_nodes), len(changed_nodes)
 
-    by_key: dict[EdgeKey, list[Provenance]] = {}
-    template: dict[EdgeKey, Edge] = {}
-    for edge in edges:
-        by_key.setdefault(edge.key, []).extend(edge.provenance)
-        template.setdefault(edge.key, edge)
-    endpoints = {n for key in by_key for n in (key[1], key[2])}
-    unknown = endpoints - set(rows) - set(existing)
+    unknown = {n for key in batch.edges for n in (key[1], key[2]) if n not in rows and n not in existing}
     # Endpoints outside the batch only need to exist: ask for ids, not whole nodes.
     outside = (fetch_ids or (lambda ids: set(fetch_nodes(ids))))(sorted(unknown)) if unknown else set()
     missing = unknown - set(outside)
     if missing:
-        bad = next(e for k, e in template.items() if k[1] in missing or k[2] in missing)
-        gone = bad.source if bad.source in missing else bad.target
+        key = next(k for k in batch.edges if k[1] in missing or k[2] in missing)
+        gone = key[1] if key[1] in missing else key[2]
         raise MissingEndpointError(
-            f"edge {bad.type.value} {bad.source} -> {bad.target}: node {gone!r} is not in this batch or the store"
+            f"edge {key[0]} {key[1]} -> {key[2]}: node {gone!r} is not in this batch or the store"
         )
     # An edge can only exist already if both its ends did: skip the (slow) lookup otherwise.
-    before = set(existing) | set(outside)
-    lookup = [k for k in by_key if k[1] in before and k[2] in before]
+    before_ids = existing.keys() | outside
+    lookup = [k for k in batch.edges if k[1] in before_ids and k[2] in before_ids]
     current = fetch_edges(lookup) if lookup else {}
     new_edges, changed_edges = [], []
-    for key, provenance in by_key.items():
-        row = edge_row(template[key].model_copy(update={"provenance": provenance}))
+    for key, row in batch.edges.items():
         before = current.get(key)
         if before is None:
             new_edges.append(row)
             continue
-        row.update(merge_provenance(provenance_of(before), provenance))
+        row = {**row, **merge_provenance(provenance_of(before), batch.provenance[key])}
         if before.get("position") is not None and row.get("position") is None:
             row["position"] = before["position"]
         if _same({k: before.get(k) for k in EDGE_COLUMNS}, {k: row.get(k) for k in EDGE_COLUMNS}):
@@ -228,6 +258,47 @@ def plan_batch(
             changed_edges.append(row)
     report.edges_added, report.edges_updated = len(new_edges), len(changed_edges)
     return BatchPlan(new_nodes, changed_nodes, new_edges, changed_edges, report)
+
+
+_DONE = object()
+
+
+def pipelined(items: Iterable[T], depth: int = 2) -> Iterator[T]:
+    """Produce ``items`` in a background thread, up to ``depth`` ahead of the consumer.
+
+    Parsing, validation and :func:`prepare_batch` are Python work; a store write mostly waits
+    on the database (Neo4j over Bolt, Ladybug's C++ engine, both outside the GIL). Overlapping
+    the two is how a bulk load uses both cores. Errors in the producer surface in the consumer;
+    a consumer that stops early (error, Ctrl-C) stops the producer at its next item.
+    """
+    out: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        out.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            out.put(_DONE)
+        except BaseException as exc:  # handed to the consumer, raised there
+            out.put(exc)
+
+    worker = threading.Thread(target=produce, name="lineage-prepare", daemon=True)
+    worker.start()
+    try:
+        while (item := out.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
 
 
 def upsert(
@@ -239,16 +310,21 @@ def upsert(
 ) -> LoadReport:
     """Write a mixed stream of nodes and edges in batches, one transaction each.
 
-    Edges may refer to nodes from earlier batches (already committed) or the same batch.
+    Edges may refer to nodes from earlier batches (already committed) or the same batch. The
+    next batch is read and prepared while the current one is written (:func:`pipelined`).
     """
     report = LoadReport()
-    for batch in chunks(records, batch_size):
-        nodes = [r for r in batch if not isinstance(r, Edge)]
-        edges = [r for r in batch if isinstance(r, Edge)]
-        report += store.write_batch(nodes, edges)
+    for batch in pipelined(prepare_records(part) for part in chunks(records, batch_size)):
+        report += store.write_batch(batch)
         if progress:
-            progress(len(batch))
+            progress(batch.size)
     return report
+
+
+def prepare_records(records: Sequence[Any], checkpoint: tuple[str, str] | None = None) -> Batch:
+    """A mixed list of nodes and edges as one prepared batch."""
+    nodes = [r for r in records if not isinstance(r, Edge)]
+    return prepare_batch(nodes, [r for r in records if isinstance(r, Edge)], checkpoint)
 
 
 def to_networkx(nodes: dict[str, dict[str, Any]], edges: Iterable[dict[str, Any]]) -> nx.MultiDiGraph:

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from graph.store import GraphStore, LoadReport
+from graph.store import Batch, GraphStore, LoadReport
 
 
 class ServiceStore:
@@ -110,7 +110,7 @@ class ServiceStore:
             return self.inner.checkpoint(key)
 
     def write_batch(
-        self, nodes: Sequence[Any], edges: Sequence[Any], checkpoint: tuple[str, str] | None = None
+        self, nodes: Sequence[Any] | Batch, edges: Sequence[Any] = (), checkpoint: tuple[str, str] | None = None
     ) -> LoadReport:
         with self._lock:
             try:

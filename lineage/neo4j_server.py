@@ -53,11 +53,12 @@ DEFAULT_PASSWORD = "lineage-test"
 DETACHED_PORT = 7687
 STATE_FILE = "server.json"
 MIN_JAVA = 17
-# Small and predictable: the server shares a 2-core box with the test suite. The page cache
-# (256 MiB, off-heap) is set by the launcher; the add-opens flags come from the jar manifest.
+# Small and predictable: the server shares a 2-core box with the test suite. Bulk loads want
+# more: LINEAGE_NEO4J_HEAP (default 512m), LINEAGE_NEO4J_PAGECACHE and LINEAGE_NEO4J_TX_MEMORY
+# (256m each, read by the launcher). The add-opens flags come from the jar manifest.
+HEAP_ENV = "LINEAGE_NEO4J_HEAP"
 JVM_OPTS = (
     "-Xms128m",
-    "-Xmx512m",
     "-XX:+UseG1GC",
     "-XX:-OmitStackTraceInFastThrow",
     "-Djava.awt.headless=true",
@@ -223,7 +224,8 @@ def _launch(
     data_dir = data_dir.resolve()
     logs = data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    cmd = [java, *JVM_OPTS, "-jar", str(jar), "--data", str(data_dir), "--port", str(port)]
+    heap = os.environ.get(HEAP_ENV, "").strip() or "512m"
+    cmd = [java, f"-Xmx{heap}", *JVM_OPTS, "-jar", str(jar), "--data", str(data_dir), "--port", str(port)]
     if not detached:
         cmd.append("--watch-stdin")
     env = dict(os.environ)

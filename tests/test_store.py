@@ -156,3 +156,33 @@ def test_arxiv_record_outranks_curated_typing_on_rerun(store) -> None:
     assert node["authors"] == ["Chunting Zhou", "Pengfei Liu"]
     assert node["note"] == "seed 004" and node["sources"] == ["arxiv", "curated"]
     assert not again.changed
+
+
+def test_a_loader_error_mid_stream_keeps_the_batches_before_it_and_nothing_after(store) -> None:
+    """Records are read ahead in a background thread; its errors still reach the caller."""
+
+    def records():
+        yield from lineage_records()[:4]  # batch 1: the four nodes
+        yield from lineage_records()[4:6]  # batch 2 starts...
+        raise ValueError("snapshot.jsonl line 7: not JSON")
+
+    with pytest.raises(ValueError, match="line 7"):
+        upsert(store, records(), batch_size=4)
+    assert store.counts()["Model"] == 2
+    assert store.counts()["BUILDS_ON"] == 0  # batch 2 never reached the store
+
+
+def test_pipelined_keeps_order_and_stops_its_producer_when_the_consumer_stops() -> None:
+    from graph.store import pipelined
+
+    produced: list[int] = []
+
+    def numbers():
+        for i in range(1000):
+            produced.append(i)
+            yield i
+
+    stream = pipelined(numbers(), depth=2)
+    assert [next(stream) for _ in range(5)] == [0, 1, 2, 3, 4]
+    stream.close()  # the consumer gives up (an error or Ctrl-C in the caller)
+    assert len(produced) <= 5 + 2 + 1  # read ahead by at most `depth`, then stopped
