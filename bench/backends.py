@@ -10,7 +10,6 @@ from pathlib import Path
 from graph.backends import open_store
 from graph.store import GraphStore
 
-
 BENCH_MEMORY = {"LINEAGE_NEO4J_HEAP": "2g", "LINEAGE_NEO4J_PAGECACHE": "1g", "LINEAGE_NEO4J_TX_MEMORY": "1g"}
 
 
