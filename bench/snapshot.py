@@ -143,7 +143,9 @@ START = dt.datetime(2015, 1, 1, tzinfo=dt.UTC)
 SPAN_MINUTES = 11 * 365 * 24 * 60
 
 
-def record(i: int, n: int, rng: random.Random, pool: list[tuple[str, str]], per_month: dict[str, int]) -> dict:
+def record(
+    i: int, n: int, rng: random.Random, pool: list[tuple[str, str]], per_month: dict[str, int], llm_share: float = 0.8
+) -> dict:
     """Record ``i`` of ``n``: submitted in id order over 2015–2025, like the real file."""
     first = START + dt.timedelta(minutes=i * SPAN_MINUTES // n)
     month = f"{first:%y%m}"
@@ -158,7 +160,7 @@ def record(i: int, n: int, rng: random.Random, pool: list[tuple[str, str]], per_
         pool[min(int(rng.paretovariate(1.2)) - 1, len(pool) - 1) if rng.random() < 0.3 else rng.randrange(len(pool))]
         for _ in range(rng.choices(range(1, 13), weights=[8, 14, 16, 14, 12, 10, 8, 6, 4, 3, 3, 2])[0])
     ]
-    cats = [rng.choice(LLM)] if rng.random() < 0.8 else [rng.choice(OTHER)]
+    cats = [rng.choice(LLM)] if rng.random() < llm_share else [rng.choice(OTHER)]
     cats += rng.sample(LLM + OTHER, rng.choice([0, 1, 1, 2]))
     words = lambda n: " ".join(rng.choice(WORDS) for _ in range(n))  # noqa: E731
     abstract = "  " + "\n".join(words(12) for _ in range(rng.randint(6, 14))) + "\n"
@@ -180,14 +182,14 @@ def record(i: int, n: int, rng: random.Random, pool: list[tuple[str, str]], per_
     }
 
 
-def generate(path: Path, n: int, seed: int = 7) -> None:
+def generate(path: Path, n: int, seed: int = 7, llm_share: float = 0.8) -> None:
     """Write ``n`` records, one JSON object a line, streamed (never held in memory)."""
     rng = random.Random(seed)
     pool = author_pool(rng, max(n // 2, 50))
     per_month: dict[str, int] = {}
     with path.open("w", encoding="utf-8") as f:
         for i in range(n):
-            f.write(json.dumps(record(i, n, rng, pool, per_month), ensure_ascii=False) + "\n")
+            f.write(json.dumps(record(i, n, rng, pool, per_month, llm_share), ensure_ascii=False) + "\n")
 
 
 # --- one load, in a subprocess -----------------------------------------------------------------
@@ -255,6 +257,12 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=5000)
     parser.add_argument("--neo4j", action="store_true", help="also Neo4j (NEO4J_URI, or start the project's server)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--llm-share",
+        type=float,
+        default=0.8,
+        help="fraction of records in LLM categories (kept by the default filter)",
+    )
     parser.add_argument("--worker", nargs=2, metavar=("BACKEND", "FILE"), help=argparse.SUPPRESS)
     parser.add_argument("--tmp", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -268,8 +276,12 @@ def main() -> None:
     if args.neo4j or env.get("NEO4J_URI"):
         backends.append("neo4j")
         if not env.get("NEO4J_URI"):
+            from bench.backends import BENCH_MEMORY
             from lineage.neo4j_server import Neo4jServer
 
+            for name, value in BENCH_MEMORY.items():
+                env.setdefault(name, value)
+                os.environ.setdefault(name, value)
             server = Neo4jServer.start(password="bench-pass")
             env.update(NEO4J_URI=server.uri, NEO4J_USERNAME=server.user, NEO4J_PASSWORD=server.password)
     try:
@@ -281,7 +293,7 @@ def main() -> None:
             with tempfile.TemporaryDirectory(prefix="lineage-snap-") as tmp:
                 file = Path(tmp) / "arxiv-metadata-oai-snapshot.json"
                 t0 = time.perf_counter()
-                generate(file, n, args.seed)
+                generate(file, n, args.seed, args.llm_share)
                 mb = file.stat().st_size / 2**20
                 print(
                     f"# {n:,} records: {mb:,.0f} MB ({mb * 2**20 / n:,.0f} B/line) in {time.perf_counter() - t0:.1f}s"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 NEW_ARXIV = re.compile(r"^(\d{4}\.\d{4,5})([vV]\d+)?$")
 # Archives are matched in any case and then lower-cased (``HEP-TH/9901001`` is ``hep-th/9901001``).
@@ -81,8 +82,9 @@ def slugify(text: str) -> str:
     return slug
 
 
+@lru_cache(maxsize=65536)
 def author_id(name: str) -> str:
-    """Authors are keyed by their normalised name (arXiv has no author ids)."""
+    """Authors are keyed by their normalised name (arXiv has no author ids). Cached: names repeat."""
     return "author:" + slugify(name)
 
 

@@ -62,11 +62,27 @@ class Batch:
     """One batch flattened once, before any store is asked: node rows merged by id, edge rows
     and their provenance merged by key. Pure CPU work, so it can run ahead of the writes."""
 
-    nodes: dict[str, dict[str, Any]]
-    edges: dict[EdgeKey, dict[str, Any]]
-    provenance: dict[EdgeKey, list[Provenance]]
+    nodes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    edges: dict[EdgeKey, dict[str, Any]] = field(default_factory=dict)
+    provenance: dict[EdgeKey, list[Provenance]] = field(default_factory=dict)
     checkpoint: tuple[str, str] | None = None
     size: int = 0  # records that went in, for progress
+
+    def add_node(self, row: dict[str, Any]) -> None:
+        """A node row (:func:`graph.schema.node_row`); the same id twice is merged."""
+        before = self.nodes.get(row["id"])
+        self.nodes[row["id"]] = row if before is None else merge_node(before, row)
+        self.size += 1
+
+    def add_edge(self, key: EdgeKey, row: dict[str, Any], provenance: Sequence[Provenance]) -> None:
+        """An edge row (:func:`graph.schema.edge_row`); the same key twice keeps both provenances."""
+        before = self.provenance.get(key)
+        if before is None:
+            self.edges[key], self.provenance[key] = row, list(provenance)
+        else:
+            before.extend(provenance)
+            self.edges[key].update(merge_provenance([], before))
+        self.size += 1
 
 
 @dataclass
@@ -162,6 +178,8 @@ def merge_node(existing: dict[str, Any] | None, row: dict[str, Any]) -> dict[str
     """
     if existing is None:
         return row
+    if existing == row:  # the common case in bulk loads: an author seen again
+        return existing
     merged = dict(existing)
     arxiv_kept = "arxiv" in (existing.get("sources") or []) and "arxiv" not in (row.get("sources") or [])
     for col, value in row.items():
@@ -182,21 +200,12 @@ def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 
 def prepare_batch(nodes: Sequence[Any], edges: Sequence[Edge], checkpoint: tuple[str, str] | None = None) -> Batch:
-    rows: dict[str, dict[str, Any]] = {}
+    batch = Batch(checkpoint=checkpoint)
     for node in nodes:
-        row = node_row(node)
-        before = rows.get(row["id"])
-        rows[row["id"]] = row if before is None else merge_node(before, row)
-    provenance: dict[EdgeKey, list[Provenance]] = {}
-    template: dict[EdgeKey, Edge] = {}
+        batch.add_node(node_row(node))
     for edge in edges:
-        key = edge.key
-        if key in provenance:
-            provenance[key].extend(edge.provenance)
-        else:
-            provenance[key], template[key] = list(edge.provenance), edge
-    edge_rows = {key: edge_row(edge, provenance[key]) for key, edge in template.items()}
-    return Batch(rows, edge_rows, provenance, checkpoint, len(nodes) + len(edges))
+        batch.add_edge(edge.key, edge_row(edge), edge.provenance)
+    return batch
 
 
 def as_batch(

@@ -17,7 +17,7 @@ import typer
 
 from lineage.cli import console, err, load_app, opened, print_report
 
-BATCH_SIZE = 20_000  # = loaders.arxiv_snapshot.BATCH_SIZE; not imported, to keep --help fast
+BATCH_SIZE = 200_000  # = loaders.arxiv_snapshot.BATCH_SIZE; not imported, to keep --help fast
 
 DATE = ["%Y-%m-%d"]
 

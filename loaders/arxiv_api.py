@@ -41,8 +41,8 @@ from lxml import etree
 from pydantic import ValidationError
 
 from graph.ids import InvalidIdError, author_id, parse_arxiv_id
-from graph.schema import Author, Edge, EdgeType, Paper, Provenance, Source
-from graph.store import GraphStore
+from graph.schema import NODE_COLUMNS, Author, Edge, EdgeType, Paper, Provenance, Source, merge_provenance, node_row
+from graph.store import Batch, GraphStore
 from loaders.paper_nodes import SourceReport
 
 try:  # arxiv >= 4 parses with its own lxml module; 2.x/3.x used feedparser (not supported here).
@@ -537,20 +537,54 @@ def disagreements(papers: Iterable[Paper], existing: dict[str, dict[str, Any]], 
     return out
 
 
+def add_paper(batch: Batch, paper: Paper, evidence: str, retrieved: dt.date, source: Source = Source.arxiv) -> None:
+    """Add what :func:`paper_records` returns to a batch, as rows, without building its records.
+
+    The paper is validated; its authors and AUTHORED edges come from its validated fields and
+    canonical ids, so they go straight to rows: building and validating a model for each was
+    most of a snapshot load's Python time (measured). tests/test_arxiv_parse.py checks the
+    rows equal those of :func:`paper_records`.
+    """
+    batch.add_node(node_row(paper))
+    provenance = [Provenance(source=source, evidence=evidence, retrieved=retrieved)]
+    flat = merge_provenance([], provenance)
+    for position, name in enumerate(paper.authors):
+        try:
+            aid = author_id(name)
+        except InvalidIdError:
+            continue
+        batch.add_node({**_AUTHOR_ROW, "id": aid, "name": name, "sources": [source.value]})
+        key = (EdgeType.AUTHORED.value, aid, paper.id, "")
+        row = {"type": key[0], "source": aid, "target": paper.id, "kind": "", "position": position, **flat}
+        batch.add_edge(key, row, provenance)
+
+
+_AUTHOR_ROW = {**dict.fromkeys(NODE_COLUMNS), "label": "Author"}
+
+
+def paper_size(paper: Paper) -> int:
+    """Records :func:`paper_records` would make: the paper, its authors and their edges."""
+    return 1 + 2 * len(paper.authors)
+
+
+def prepare_papers(papers: Sequence[Paper], retrieved: dt.date, checkpoint: tuple[str, str] | None = None) -> Batch:
+    batch = Batch(checkpoint=checkpoint)
+    for paper in papers:
+        add_paper(batch, paper, abs_url(paper.id), retrieved)
+    return batch
+
+
 def write_papers(
-    store: GraphStore,
-    groups: Sequence[Sequence[Any]],
-    report: ArxivLoadReport,
-    checkpoint: tuple[str, str] | None = None,
+    store: GraphStore, papers: Sequence[Paper], report: ArxivLoadReport, batch: Batch | None = None, **prepare: Any
 ) -> None:
-    """Compare a batch of paper groups (paper first) with the store, then write it in one transaction."""
-    papers = [g[0] for g in groups]
+    """Compare a batch of papers with the store, then write them (authors included) in one transaction.
+
+    ``batch`` is the papers already prepared (with their checkpoint); without it they are
+    prepared here with ``prepare`` (:func:`prepare_papers` keywords).
+    """
     if papers:
         report.disagreements.extend(disagreements(papers, store.nodes([p.id for p in papers])))
-    records = [r for g in groups for r in g]
-    nodes = [r for r in records if not isinstance(r, Edge)]
-    edges = [r for r in records if isinstance(r, Edge)]
-    report += store.write_batch(nodes, edges, checkpoint=checkpoint)
+    report += store.write_batch(batch if batch is not None else prepare_papers(papers, **prepare))
 
 
 # --- the loader ----------------------------------------------------------------------------------
@@ -601,9 +635,8 @@ def load_arxiv(
         except (ValidationError, InvalidIdError) as exc:
             report.failures.append(f"{result.entry_id}: {describe(exc) if isinstance(exc, ValidationError) else exc}")
             continue
-        group = paper_records(paper, abs_url(paper.id), retrieved)
-        pending.append(group)
-        size += len(group)
+        pending.append(paper)
+        size += paper_size(paper)
         papers += 1
         if progress:
             total = len(ids) if ids is not None else getattr(client, "last_total", None)
@@ -612,9 +645,9 @@ def load_arxiv(
             rate = papers / max(time.monotonic() - started, 1e-9)
             progress(Progress(papers=papers, rate=rate, done=papers, total=total))
         if size >= batch_size:
-            write_papers(store, pending, report)
+            write_papers(store, pending, report, retrieved=retrieved)
             pending, size = [], 0
     if pending:
-        write_papers(store, pending, report)
+        write_papers(store, pending, report, retrieved=retrieved)
     report.failures[:] = dict.fromkeys(report.failures)  # a replayed directory may repeat a look-up
     return report

@@ -244,3 +244,20 @@ def test_an_incomplete_curated_author_list_is_a_prefix_not_a_disagreement(store)
     store.write_batch([curated], [])
     report = load_arxiv(store, from_file=FIXTURES / "id_1707.08567_s0_m100_6a1afebfc6a3.json", retrieved=TODAY)
     assert report.disagreements == []
+
+
+def test_bulk_rows_equal_the_rows_of_validated_records() -> None:
+    """The snapshot/API fast path (rows straight from a validated Paper) writes exactly what
+    validating an Author and an Edge per author would: same nodes, edges and provenance."""
+    from graph.store import prepare_batch
+    from loaders.arxiv_api import abs_url, paper_records, prepare_papers
+
+    papers = [r for r in records("q_testing_s0_m100_cfe7536492ca.json") if isinstance(r, Paper)]
+    papers.append(papers[0].model_copy(update={"authors": [*papers[0].authors, "  ", papers[0].authors[0]]}))
+    assert sum(len(p.authors) for p in papers) > 200
+    recs = [r for p in papers for r in paper_records(p, abs_url(p.id), TODAY)]
+    slow = prepare_batch([r for r in recs if not isinstance(r, Edge)], [r for r in recs if isinstance(r, Edge)])
+    fast = prepare_papers(papers, TODAY)
+    assert fast.nodes == slow.nodes
+    assert fast.edges == slow.edges
+    assert fast.provenance == slow.provenance

@@ -67,3 +67,18 @@ def test_node_row_uses_title_as_paper_name_and_exposes_a_date() -> None:
     assert row["name"] == "Mistral 7B" and row["date"] == "2023-10-10" and row["label"] == "Paper"
     model = node_row(Model(id="model:mistral-7b", name="Mistral 7B", release_date="2023-09-27"))
     assert model["date"] == "2023-09-27"
+
+
+def test_node_row_equals_the_json_dump_of_every_curated_node() -> None:
+    """node_row reads fields directly (for speed); it must say what model_dump(mode='json') says."""
+    from graph.schema import NODE_COLUMNS, display_name
+    from loaders.curated import read_curated
+
+    nodes = [r for r in read_curated() if not isinstance(r, Edge)]
+    assert {type(n).__name__ for n in nodes} == {"Paper", "Author", "Model", "Method"}
+    for node in nodes:
+        data = node.model_dump(mode="json")
+        expected = {col: data.get(col) for col in NODE_COLUMNS}
+        expected["name"] = display_name(node)
+        expected["date"] = data.get("published") or data.get("release_date")
+        assert node_row(node) == expected, node.id

@@ -267,3 +267,11 @@ def test_a_replaced_file_starts_over(store, tmp_path: Path) -> None:
     report = load_snapshot(store, path, categories=None, retrieved=DAY)
     assert "file replaced?" in report.notes[0]
     assert report.nodes_added > 0 and store.counts()["Paper"] == 30
+
+
+def test_cli_default_batch_size_is_the_loaders() -> None:
+    """The CLI copies the constant (importing the loader would slow --help): they must agree."""
+    from lineage import cli_arxiv
+    from loaders import arxiv_snapshot
+
+    assert cli_arxiv.BATCH_SIZE == arxiv_snapshot.BATCH_SIZE
