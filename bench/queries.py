@@ -103,6 +103,7 @@ def main() -> None:
     parser.add_argument("--skip-analytics", action="store_true", help="saved Cypher queries only")
     parser.add_argument("--batch-size", type=int, default=20_000)
     parser.add_argument("--neo4j", action="store_true", help="also Neo4j (NEO4J_URI, or start the project's server)")
+    parser.add_argument("--neo4j-only", action="store_true", help="skip the embedded store")
     args = parser.parse_args()
 
     queries = [
@@ -112,7 +113,7 @@ def main() -> None:
     ]
     results: dict[tuple[str, int, str], tuple[float, float]] = {}
     backends: list[str] = []
-    for backend, make in stores(args.neo4j):
+    for backend, make in stores(args.neo4j or args.neo4j_only, embedded=not args.neo4j_only):
         backends.append(backend)
         for size in args.sizes:
             store = make()
