@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
 
 from graph.backends import open_store
 from graph.store import GraphStore
 
 BENCH_MEMORY = {"LINEAGE_NEO4J_HEAP": "2g", "LINEAGE_NEO4J_PAGECACHE": "1g", "LINEAGE_NEO4J_TX_MEMORY": "1g"}
+
+
+def use_bench_memory(env: MutableMapping[str, str]) -> None:
+    """Size the server the benchmark starts for bulk loads on this 24 GiB box (the test suite's
+    stays small); settings already in ``env`` win."""
+    for name, value in BENCH_MEMORY.items():
+        env.setdefault(name, value)
 
 
 def stores(neo4j: bool, embedded: bool = True) -> Iterator[tuple[str, Callable[[], GraphStore]]]:
@@ -37,9 +44,7 @@ def stores(neo4j: bool, embedded: bool = True) -> Iterator[tuple[str, Callable[[
     if not uri:
         from lineage.neo4j_server import Neo4jServer
 
-        # Bulk-load sizing for the 24 GiB benchmark box (the test suite's server stays small).
-        for name, value in BENCH_MEMORY.items():
-            os.environ.setdefault(name, value)
+        use_bench_memory(os.environ)
         server = Neo4jServer.start(password="bench-pass")
         uri, user, pw = server.uri, server.user, server.password
 

@@ -208,7 +208,8 @@ def worker(backend: str, file: str, batch_size: int, tmp: str) -> None:
         )
         store.clear()
     else:
-        store = open_store("ladybug", path=Path(tmp) / "bench.lbug")
+        pool = int(os.environ.get("LINEAGE_BUFFER_POOL_MB", "2048"))
+        store = open_store("ladybug", path=Path(tmp) / "bench.lbug", buffer_pool_mb=pool)
     papers = 0
 
     def tick(p) -> None:
@@ -276,12 +277,10 @@ def main() -> None:
     if args.neo4j or env.get("NEO4J_URI"):
         backends.append("neo4j")
         if not env.get("NEO4J_URI"):
-            from bench.backends import BENCH_MEMORY
+            from bench.backends import use_bench_memory
             from lineage.neo4j_server import Neo4jServer
 
-            for name, value in BENCH_MEMORY.items():
-                env.setdefault(name, value)
-                os.environ.setdefault(name, value)
+            use_bench_memory(os.environ)
             server = Neo4jServer.start(password="bench-pass")
             env.update(NEO4J_URI=server.uri, NEO4J_USERNAME=server.user, NEO4J_PASSWORD=server.password)
     try:

@@ -17,6 +17,7 @@ def open_store(
     password: str | None = None,
     database: str | None = None,
     read_only: bool = False,
+    buffer_pool_mb: int = 2048,
 ) -> GraphStore:
     """Open the embedded store at ``path`` or the Neo4j database at ``uri``."""
     if backend == "neo4j":
@@ -30,5 +31,5 @@ def open_store(
 
         if path is None:
             raise StoreError("the embedded backend needs a database path (LINEAGE_DB or --db)")
-        return LadybugStore(path, read_only=read_only)
+        return LadybugStore(path, read_only=read_only, buffer_pool_mb=buffer_pool_mb)
     raise StoreError(f"unknown backend {backend!r}; use 'ladybug' or 'neo4j'")

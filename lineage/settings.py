@@ -27,6 +27,8 @@ class Settings:
     neo4j_password: str | None = field(default_factory=lambda: os.environ.get("NEO4J_PASSWORD"))
     neo4j_database: str | None = field(default_factory=lambda: os.environ.get("NEO4J_DATABASE") or None)
     batch_size: int = field(default_factory=lambda: int(os.environ.get("LINEAGE_BATCH_SIZE", "5000")))
+    #: the embedded engine's memory bound; its own default would be most of the machine's RAM
+    buffer_pool_mb: int = field(default_factory=lambda: int(os.environ.get("LINEAGE_BUFFER_POOL_MB", "2048")))
 
     @property
     def backend(self) -> str:
@@ -42,4 +44,5 @@ class Settings:
             user=self.neo4j_user,
             password=self.neo4j_password,
             database=self.neo4j_database,
+            buffer_pool_mb=self.buffer_pool_mb,
         )
