@@ -7,9 +7,20 @@
 // subgraph: $id, id
 // example: lineage query neighbourhood id=model:mistral-7b depth=2
 // --- neo4j
-MATCH p = (start:Node {id: $id})-[*1..3]-(n:Node)
-WHERE length(p) <= $depth AND n.id <> $id
-RETURN n.id AS id, n.name AS name, n.label AS label, min(length(p)) AS depth
+// One breadth-first level per branch: `DISTINCT` end nodes let Neo4j prune the expansion
+// (VarLengthExpand(Pruning)); matching every path of up to 3 hops instead never finished from
+// a paper cited 21k times (1M-edge benchmark graph), this takes 0.3 s at depth 1 there.
+MATCH (start:Node {id: $id})
+CALL (start) {
+  MATCH (start)--(n:Node) RETURN DISTINCT n, 1 AS d
+  UNION ALL
+  MATCH (start)-[*2..2]-(n:Node) WHERE $depth >= 2 RETURN DISTINCT n, 2 AS d
+  UNION ALL
+  MATCH (start)-[*3..3]-(n:Node) WHERE $depth >= 3 RETURN DISTINCT n, 3 AS d
+}
+WITH n, min(d) AS depth
+WHERE n.id <> $id
+RETURN n.id AS id, n.name AS name, n.label AS label, depth
 ORDER BY depth, id
 LIMIT $limit
 // --- ladybug
