@@ -188,6 +188,19 @@ WRITERS: dict[str, Callable[[nx.MultiDiGraph, Path], None]] = {
 }
 
 
+def format_of(path: str | Path) -> str:
+    """The format a file name asks for: its suffix (``.graphml``, ``.gexf``, ``.json``,
+    ``.cypher``, ``.bib``); a name without a suffix is a directory of neo4j-admin CSV files."""
+    suffix = Path(path).suffix.lower()
+    if not suffix:
+        return "csv"
+    for fmt, known in SUFFIX.items():
+        if known and suffix == known:
+            return fmt
+    wanted = ", ".join(s for s in SUFFIX.values() if s)
+    raise ExportError(f"{path}: cannot tell the format from {suffix!r}; use {wanted}, or no suffix for CSV")
+
+
 def export(graph: nx.MultiDiGraph, fmt: str, path: str | Path) -> Path:
     """Write ``graph`` as ``fmt`` at ``path`` (a directory for csv); atomic for single files."""
     if fmt not in WRITERS:

@@ -128,14 +128,27 @@ def query_cmd(
     list_: Annotated[bool, typer.Option("--list", help="List the saved queries and their parameters.")] = False,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
     viz: Annotated[Path | None, typer.Option("--viz", help="Also write the result as an HTML page here.")] = None,
+    export_to: Annotated[
+        Path | None,
+        typer.Option(
+            "--export",
+            help="Also write the result's subgraph here; the suffix picks the format "
+            "(.graphml .gexf .json .cypher .bib; no suffix: a directory of CSV files).",
+        ),
+    ] = None,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=0.1, help="Seconds before the engine stops the query.")
+    ] = 120.0,
 ) -> None:
     """Run a saved lineage query.
 
     Examples:
       [bold]lineage query ancestors id=model:zephyr-7b depth=4[/bold]
       [bold]lineage query path source=arxiv:1706.03762 target=model:mixtral-8x7b[/bold]
+      [bold]lineage query model-family id=model:llama --export llama.graphml[/bold]
       [bold]lineage query --list[/bold]
     """
+    from graph.export import export, format_of
     from queries.registry import get_query, registry, run_query
 
     if list_ or not name:
@@ -147,11 +160,15 @@ def query_cmd(
     if fmt not in ("table", "json", "csv"):
         raise LineageError(f"--format {fmt!r}: use table, json or csv")
     get_query(name)
+    export_format = format_of(export_to) if export_to else None  # a bad suffix fails before the query runs
     with opened(ctx) as store:
-        result = run_query(store, name, parse_params(params))
+        result = run_query(store, name, parse_params(params), timeout=timeout)
     print_rows(console, f"{name} {format_params(result.params)}", result.columns, result.rows, fmt)
     if viz:
         write_viz(result.graph, viz, title=f"{name} {format_params(result.params)}")
+    if export_to and export_format:
+        written = export(result.graph, export_format, export_to)
+        err.print(f"wrote {written} ({export_format}, {result.graph.number_of_nodes()} nodes)")
 
 
 def format_params(params: dict[str, Any]) -> str:

@@ -338,15 +338,20 @@ def node_ids_of(query: SavedQuery, params: dict[str, Any], rows: list[dict[str, 
     return list(dict.fromkeys(i for i in ids if isinstance(i, str)))
 
 
-def run_query(store: GraphStore, name: str, params: dict[str, Any] | None = None) -> QueryResult:
-    """Validate, run on the store's dialect, and build the subgraph."""
+def run_query(
+    store: GraphStore, name: str, params: dict[str, Any] | None = None, *, timeout: float | None = None
+) -> QueryResult:
+    """Validate, run on the store's dialect, and build the subgraph.
+
+    ``timeout`` (seconds) stops the saved query's own Cypher in the engine.
+    """
     query = get_query(name)
     values = validate_params(query, params or {}, store)
     if isinstance(query, Analytic) and query.func is not None:
         rows, graph = query.func(store, values)
         return QueryResult(query, values, rows, graph)
     try:
-        rows = store.read(query.text(store.backend), values)
+        rows = store.read(query.text(store.backend), values, timeout=timeout)
     except Exception as exc:  # the engine's own message is the useful part
         raise QueryError(f"{query.name}: {str(exc).splitlines()[0]}") from exc
     ids = node_ids_of(query, values, rows)

@@ -139,3 +139,21 @@ def test_neo4j_status_when_nothing_runs(tmp_path) -> None:
     assert proc.returncode == 3 and "not running" in proc.stdout
     stop = lineage("neo4j", "stop", "--data", str(tmp_path / "neo4j"), db=tmp_path / "db.lbug")
     assert stop.returncode == 0 and "no local Neo4j was running" in stop.stdout
+
+
+def test_query_exports_its_subgraph_in_the_format_the_suffix_names(demo, tmp_path) -> None:
+    import json
+
+    import networkx as nx
+
+    _, _, db = demo
+    out = tmp_path / "llama.graphml"
+    proc = lineage("query", "model-family", "id=model:llama", "--format", "json", "--export", str(out), db=db)
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)  # stdout stays JSON: the "wrote ..." line goes to stderr
+    family = {r["id"] for r in rows} | {"model:llama"}
+    assert len(family) >= 3 and "model:alpaca" in family
+    assert set(nx.read_graphml(out).nodes) == family
+    bad = lineage("query", "model-family", "id=model:llama", "--export", str(tmp_path / "x.docx"), db=db)
+    assert bad.returncode == 1 and "x.docx" in bad.stderr and ".graphml" in bad.stderr
+    assert "Traceback" not in bad.stderr
