@@ -208,8 +208,9 @@ def worker(backend: str, file: str, batch_size: int, tmp: str) -> None:
         )
         store.clear()
     else:
-        pool = int(os.environ.get("LINEAGE_BUFFER_POOL_MB", "2048"))
-        store = open_store("ladybug", path=Path(tmp) / "bench.lbug", buffer_pool_mb=pool)
+        from lineage.settings import Settings
+
+        store = open_store("ladybug", path=Path(tmp) / "bench.lbug", buffer_pool_mb=Settings().buffer_pool_mb)
     papers = 0
 
     def tick(p) -> None:

@@ -17,9 +17,12 @@ def open_store(
     password: str | None = None,
     database: str | None = None,
     read_only: bool = False,
-    buffer_pool_mb: int = 2048,
+    buffer_pool_mb: int | None = None,
 ) -> GraphStore:
-    """Open the embedded store at ``path`` or the Neo4j database at ``uri``."""
+    """Open the embedded store at ``path`` or the Neo4j database at ``uri``.
+
+    ``buffer_pool_mb`` bounds the embedded engine's memory (None: the store's own default).
+    """
     if backend == "neo4j":
         from graph.neo4j_store import Neo4jStore
 
@@ -31,5 +34,6 @@ def open_store(
 
         if path is None:
             raise StoreError("the embedded backend needs a database path (LINEAGE_DB or --db)")
-        return LadybugStore(path, read_only=read_only, buffer_pool_mb=buffer_pool_mb)
+        sizing = {} if buffer_pool_mb is None else {"buffer_pool_mb": buffer_pool_mb}
+        return LadybugStore(path, read_only=read_only, **sizing)
     raise StoreError(f"unknown backend {backend!r}; use 'ladybug' or 'neo4j'")

@@ -267,14 +267,15 @@ def node_row(node: _Node) -> dict[str, Any]:
 def edge_row(edge: Edge, provenance: list[Provenance] | None = None) -> dict[str, Any]:
     """Flatten an edge; provenance (its own unless given) becomes parallel lists, one entry per source."""
     prov = merge_provenance([], edge.provenance if provenance is None else provenance)
-    return {
-        "type": edge.type.value,
-        "source": edge.source,
-        "target": edge.target,
-        "kind": edge.kind.value if edge.kind else "",
-        "position": edge.position,
-        **prov,
-    }
+    kind = edge.kind.value if edge.kind else ""
+    return flat_edge_row(edge.type.value, edge.source, edge.target, kind, edge.position, prov)
+
+
+def flat_edge_row(
+    etype: str, source: str, target: str, kind: str, position: int | None, provenance: dict[str, Any]
+) -> dict[str, Any]:
+    """The row an edge is written as; ``provenance`` is :func:`merge_provenance` output."""
+    return {"type": etype, "source": source, "target": target, "kind": kind, "position": position, **provenance}
 
 
 def merge_provenance(existing: list[Provenance] | list[dict[str, Any]], new: list[Provenance]) -> dict[str, Any]:

@@ -28,7 +28,11 @@ class Settings:
     neo4j_database: str | None = field(default_factory=lambda: os.environ.get("NEO4J_DATABASE") or None)
     batch_size: int = field(default_factory=lambda: int(os.environ.get("LINEAGE_BATCH_SIZE", "5000")))
     #: the embedded engine's memory bound; its own default would be most of the machine's RAM
-    buffer_pool_mb: int = field(default_factory=lambda: int(os.environ.get("LINEAGE_BUFFER_POOL_MB", "2048")))
+    buffer_pool_mb: int | None = field(
+        default_factory=lambda: (
+            int(os.environ["LINEAGE_BUFFER_POOL_MB"]) if os.environ.get("LINEAGE_BUFFER_POOL_MB") else None
+        )
+    )
 
     @property
     def backend(self) -> str:

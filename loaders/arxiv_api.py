@@ -41,7 +41,18 @@ from lxml import etree
 from pydantic import ValidationError
 
 from graph.ids import InvalidIdError, author_id, parse_arxiv_id
-from graph.schema import NODE_COLUMNS, Author, Edge, EdgeType, Paper, Provenance, Source, merge_provenance, node_row
+from graph.schema import (
+    NODE_COLUMNS,
+    Author,
+    Edge,
+    EdgeType,
+    Paper,
+    Provenance,
+    Source,
+    flat_edge_row,
+    merge_provenance,
+    node_row,
+)
 from graph.store import Batch, GraphStore
 from loaders.paper_nodes import SourceReport
 
@@ -555,8 +566,7 @@ def add_paper(batch: Batch, paper: Paper, evidence: str, retrieved: dt.date, sou
             continue
         batch.add_node({**_AUTHOR_ROW, "id": aid, "name": name, "sources": [source.value]})
         key = (EdgeType.AUTHORED.value, aid, paper.id, "")
-        row = {"type": key[0], "source": aid, "target": paper.id, "kind": "", "position": position, **flat}
-        batch.add_edge(key, row, provenance)
+        batch.add_edge(key, flat_edge_row(*key, position, flat), provenance)
 
 
 _AUTHOR_ROW = {**dict.fromkeys(NODE_COLUMNS), "label": "Author"}
@@ -574,17 +584,12 @@ def prepare_papers(papers: Sequence[Paper], retrieved: dt.date, checkpoint: tupl
     return batch
 
 
-def write_papers(
-    store: GraphStore, papers: Sequence[Paper], report: ArxivLoadReport, batch: Batch | None = None, **prepare: Any
-) -> None:
-    """Compare a batch of papers with the store, then write them (authors included) in one transaction.
-
-    ``batch`` is the papers already prepared (with their checkpoint); without it they are
-    prepared here with ``prepare`` (:func:`prepare_papers` keywords).
-    """
+def write_papers(store: GraphStore, papers: Sequence[Paper], report: ArxivLoadReport, batch: Batch) -> None:
+    """Compare papers with the store, then write their prepared ``batch`` (:func:`prepare_papers`,
+    authors included, with any checkpoint) in one transaction."""
     if papers:
         report.disagreements.extend(disagreements(papers, store.nodes([p.id for p in papers])))
-    report += store.write_batch(batch if batch is not None else prepare_papers(papers, **prepare))
+    report += store.write_batch(batch)
 
 
 # --- the loader ----------------------------------------------------------------------------------
@@ -645,9 +650,9 @@ def load_arxiv(
             rate = papers / max(time.monotonic() - started, 1e-9)
             progress(Progress(papers=papers, rate=rate, done=papers, total=total))
         if size >= batch_size:
-            write_papers(store, pending, report, retrieved=retrieved)
+            write_papers(store, pending, report, prepare_papers(pending, retrieved))
             pending, size = [], 0
     if pending:
-        write_papers(store, pending, report, retrieved=retrieved)
+        write_papers(store, pending, report, prepare_papers(pending, retrieved))
     report.failures[:] = dict.fromkeys(report.failures)  # a replayed directory may repeat a look-up
     return report

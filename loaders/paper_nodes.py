@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph.ids import InvalidIdError, normalize_id
-from graph.schema import Edge, Paper, Source
-from graph.store import GraphStore, LoadReport, chunks
+from graph.schema import Paper, Source
+from graph.store import GraphStore, LoadReport, chunks, prepare_records
 
 PAPER_FIELDS = frozenset(Paper.model_fields) - {"label"}
 
@@ -153,7 +153,5 @@ def write_checkpointed(
     report = LoadReport()
     parts = list(chunks(records, batch_size)) or [[]]
     for i, part in enumerate(parts):
-        nodes = [r for r in part if not isinstance(r, Edge)]
-        edges = [r for r in part if isinstance(r, Edge)]
-        report += store.write_batch(nodes, edges, checkpoint=checkpoint if i == len(parts) - 1 else None)
+        report += store.write_batch(prepare_records(part, checkpoint if i == len(parts) - 1 else None))
     return report
