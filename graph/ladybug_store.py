@@ -99,7 +99,12 @@ class LadybugStore:
         return rows
 
     def read(
-        self, cypher: str, params: dict[str, Any] | None = None, *, timeout: float | None = None
+        self,
+        cypher: str,
+        params: dict[str, Any] | None = None,
+        *,
+        timeout: float | None = None,
+        columns: Sequence[str] | None = None,  # rows are local: nothing to batch
     ) -> list[dict[str, Any]]:
         """Run in a read-only transaction, so a write clause is refused by the engine itself."""
         with self._lock:

@@ -110,9 +110,17 @@ class GraphStore(Protocol):
         on any error nothing of it is written."""
 
     def read(
-        self, cypher: str, params: dict[str, Any] | None = None, *, timeout: float | None = None
+        self,
+        cypher: str,
+        params: dict[str, Any] | None = None,
+        *,
+        timeout: float | None = None,
+        columns: Sequence[str] | None = None,
     ) -> list[dict[str, Any]]:
-        """Run a read-only query in a read transaction (``timeout`` in seconds); rows as dicts."""
+        """Run a read-only query in a read transaction (``timeout`` in seconds); rows as dicts.
+
+        ``columns``, when the caller knows the query returns exactly these (a saved query's
+        header), lets a backend fetch the rows in bulk."""
 
     def nodes(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """Properties of the given node ids that exist."""

@@ -73,13 +73,18 @@ class ServiceStore:
         self._cached_rows = 0
 
     def read(
-        self, cypher: str, params: dict[str, Any] | None = None, *, timeout: float | None = None
+        self,
+        cypher: str,
+        params: dict[str, Any] | None = None,
+        *,
+        timeout: float | None = None,
+        columns: Sequence[str] | None = None,
     ) -> list[dict[str, Any]]:
         limit = timeout if timeout is not None else self.timeout
 
         def compute() -> list[dict[str, Any]]:
             with self._lock:
-                return self.inner.read(cypher, params, timeout=limit)
+                return self.inner.read(cypher, params, timeout=limit, columns=columns)
 
         return self._cached(("read", cypher, _key(params)), compute)
 

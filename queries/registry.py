@@ -264,13 +264,20 @@ def validate_params(query: SavedQuery, raw: dict[str, Any], store: GraphStore | 
             raise QueryError(f"{query.name}: unknown parameter {name!r} (parameters: {known})", name) from None
         got = raw.get(name, "<missing>")
         raise QueryError(f"{query.name}: parameter {name!r}={got!r}: {err['msg']}", name) from None
+    asked: list[tuple[str, str]] = []  # (raw, normalised) of every node parameter, checked together
     for p in query.params:
         if p.type == "node" and not p.required and not values[p.name]:
             values[p.name] = None  # an optional node left out (an analytic's scope)
-        elif p.type == "node":
-            values[p.name] = resolve_node(store, values[p.name], p.name)
-        elif p.type == "nodes":
-            values[p.name] = [resolve_node(store, v, p.name) for v in values[p.name]]
+        elif p.type in ("node", "nodes"):
+            given = values[p.name] if p.type == "nodes" else [values[p.name]]
+            ids = [resolve_node(None, v) for v in given]
+            values[p.name] = ids if p.type == "nodes" else ids[0]
+            asked += zip(given, ids, strict=True)
+    if store is not None and asked:
+        found = store.nodes(node_id for _, node_id in asked)  # one round trip, not one per node
+        for raw_id, node_id in asked:
+            if node_id not in found:
+                raise NodeNotFoundError(node_id, suggest(store, str(raw_id)))
     return values
 
 
@@ -351,7 +358,7 @@ def run_query(
         rows, graph = query.func(store, values)
         return QueryResult(query, values, rows, graph)
     try:
-        rows = store.read(query.text(store.backend), values, timeout=timeout)
+        rows = store.read(query.text(store.backend), values, timeout=timeout, columns=query.returns)
     except Exception as exc:  # the engine's own message is the useful part
         raise QueryError(f"{query.name}: {str(exc).splitlines()[0]}") from exc
     ids = node_ids_of(query, values, rows)

@@ -298,6 +298,13 @@ def test_citation_queries_by_hand(store) -> None:
     assert coupled[0]["via"] == [pid("A"), pid("B")]
     strict = run_query(store, "bibliographic-coupling", {"id": pid("C1"), "min_trust": 2}).rows
     assert counted(strict) == [("C2", 2), ("C3", 1)]
+    # a limit that cuts through a tie keeps the smallest ids (D is arxiv:2001.*, C3 arxiv:2101.*)
+    assert counted(run_query(store, "bibliographic-coupling", {"id": pid("C1"), "limit": 2}).rows) == [
+        ("C2", 2),
+        ("D", 1),
+    ]
+    assert counted(run_query(store, "co-citation", {"id": pid("A"), "limit": 2}).rows) == [("B", 2), ("C", 1)]
+    assert run_query(store, "co-citation", {"id": pid("A"), "limit": 1}).rows[0]["via"] == [pid("C1"), pid("C2")]
     # most cited: A by C1, C2, C3; B by C1, C2 and D; then C and D once each
     top = run_query(store, "top-influential", {"label": "Paper"}).rows
     assert [(r["id"], r["citations"]) for r in top] == [(pid("A"), 3), (pid("B"), 3), (pid("C"), 1), (pid("D"), 1)]

@@ -8,13 +8,42 @@
 // example: lineage query bibliographic-coupling id=arxiv:2304.03843
 // via lists the shared references (sorted). Sibling queries: co-citation (cited together), prior-works, derivative-works.
 // --- neo4j
-MATCH (p:Node {id: $id})-[c1:CITES]->(c:Node)<-[c2:CITES]-(q:Node)
-WHERE q.id <> $id AND c1.trust >= $min_trust AND c2.trust >= $min_trust
-WITH DISTINCT q, c ORDER BY c.id
-WITH q, collect(c.id) AS via
-RETURN q.id AS id, q.name AS title, q.published AS published, size(via) AS count, via
-ORDER BY count DESC, id
+// Count first, read ids last: next to a hub (a paper cited 21k times) this pattern has ~100k
+// rows; grouping them by node and reading ids and via lists only for the nodes that can make the
+// top (count >= the limit-th best count) took 343 ms -> 77 ms (measured, 1M edges). Every edge
+// has trust >= 1, so at the default the trust properties are not read.
+MATCH (p:Node {id: $id})-[c1:CITES]->(c:Node)
+WHERE $min_trust <= 1 OR c1.trust >= $min_trust
+MATCH (c)<-[c2:CITES]-(q:Node)
+WHERE q <> p AND ($min_trust <= 1 OR c2.trust >= $min_trust)
+WITH q, count(*) AS count
+ORDER BY count DESC
+WITH collect(q) AS qs, collect(count) AS counts
+WITH qs, counts, counts[$limit - 1] AS floor
+UNWIND [i IN range(0, size(qs) - 1) WHERE floor IS NULL OR counts[i] >= floor] AS i
+WITH qs[i] AS q, counts[i] AS count
+ORDER BY count DESC, q.id
 LIMIT $limit
+WITH collect({q: q, count: count}) AS top
+// via: p's side collected once, then one check per pair (the planner, left to itself,
+// expanded from q, which may be a hub: 146k rows for 20 answers)
+MATCH (p:Node {id: $id})
+CALL (p) {
+  MATCH (p)-[c1:CITES]->(c:Node)
+  WHERE $min_trust <= 1 OR c1.trust >= $min_trust
+  RETURN collect(c) AS near
+}
+UNWIND top AS t
+WITH t.q AS q, t.count AS count, near
+CALL (q, near) {
+  UNWIND near AS c
+  MATCH (c)<-[c2:CITES]-(q)
+  WHERE $min_trust <= 1 OR c2.trust >= $min_trust
+  WITH c.id AS ref ORDER BY ref
+  RETURN collect(ref) AS via
+}
+RETURN q.id AS id, q.name AS title, q.published AS published, count, via
+ORDER BY count DESC, id
 // --- ladybug
 MATCH (p:Node {id: $id})-[c1:CITES]->(c:Node)<-[c2:CITES]-(q:Node)
 WHERE q.id <> $id AND c1.trust >= $min_trust AND c2.trust >= $min_trust
