@@ -1,6 +1,6 @@
 """Snapshot-loader benchmark: papers/s and peak RSS of ``load_snapshot`` into each backend.
 
-    python bench/snapshot.py --records 10000 100000 [--neo4j] [--batch-size 5000]
+    python bench/snapshot.py --records 10000 100000 [--neo4j | --neo4j-only] [--batch-size 5000]
 
 Generates a seeded file in the Kaggle ``arxiv-metadata-oai-snapshot.json`` format (realistic
 field sizes: ~1.6 KB a line like the real 4 GB / 2.5M-record file, 1–12 authors drawn from a
@@ -258,6 +258,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, nargs="+", default=[10_000])
     parser.add_argument("--batch-size", type=int, default=5000)
     parser.add_argument("--neo4j", action="store_true", help="also Neo4j (NEO4J_URI, or start the project's server)")
+    parser.add_argument("--neo4j-only", action="store_true", help="skip the embedded store")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
         "--llm-share",
@@ -274,8 +275,8 @@ def main() -> None:
 
     env = dict(os.environ)
     server = None
-    backends = ["ladybug"]
-    if args.neo4j or env.get("NEO4J_URI"):
+    backends = [] if args.neo4j_only else ["ladybug"]
+    if args.neo4j or args.neo4j_only or env.get("NEO4J_URI"):
         backends.append("neo4j")
         if not env.get("NEO4J_URI"):
             from bench.backends import use_bench_memory

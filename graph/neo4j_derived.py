@@ -44,6 +44,7 @@ _SET_COUNTS = (
 )
 _RANKED = " OR ".join(f"n:{label}" for label in RANKED_LABELS)
 REFRESH_COUNTS = f"UNWIND $ids AS i MATCH (n:Node {{id: i}}) WHERE {_RANKED} SET {_SET_COUNTS}"
+COUNTED = ("INTRODUCES", "BUILDS_ON")
 _INTRODUCED = "UNWIND $ids AS i MATCH (:Node {id: i})-[:INTRODUCES]->(m:Node) RETURN DISTINCT m.id AS id"
 
 #: Bumped when what is derived changes; an older database is backfilled once on open.
@@ -59,7 +60,10 @@ def refresh_counts(tx: neo4j.ManagedTransaction, new_edges: Iterable[dict[str, A
     cited: set[str] = set()
     touched: set[str] = set()
     for row in new_edges:
-        (cited if row["type"] == "CITES" else touched).add(row["target"])
+        if row["type"] == "CITES":
+            cited.add(row["target"])
+        elif row["type"] in COUNTED:  # not AUTHORED or MENTIONS: a bulk arXiv load recounts nothing
+            touched.add(row["target"])
     if cited:
         touched |= cited | {r["id"] for r in tx.run(_INTRODUCED, ids=sorted(cited))}
     if touched:
