@@ -106,6 +106,20 @@ def test_unknown_node_suggests_by_name(curated_store) -> None:
     assert "model:zephyr-7b" in exc.value.suggestions
 
 
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("mistrel", "model:mistral-7b"),  # no name contains it: the fuzzy fallback finds it
+        ("direct preference", "method:dpo"),  # a part of a method's name
+        ("arxiv:Attention is all you need", "arxiv:1706.03762"),  # a paper title, found by search
+    ],
+)
+def test_unknown_node_suggests_despite_typos_and_partial_names(curated_store, typed, meant) -> None:
+    with pytest.raises(NodeNotFoundError) as exc:
+        run_query(curated_store, "descendants", {"id": typed})
+    assert meant in exc.value.suggestions
+
+
 def test_both_backends_give_the_same_answers(request) -> None:
     """Parity: every saved query with its example parameters returns identical rows on both backends."""
     from graph.backends import open_store
