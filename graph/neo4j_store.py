@@ -16,7 +16,7 @@ from neo4j.exceptions import AuthError, ClientError, Neo4jError, ServiceUnavaila
 from graph import neo4j_derived
 from graph.errors import StoreError
 from graph.schema import EDGE_COLUMNS, NODE_COLUMNS, NODE_LABELS, Edge, EdgeType
-from graph.store import Batch, EdgeKey, LoadReport, as_batch, graph_counts, plan_batch, read_checkpoint
+from graph.store import Batch, EdgeKey, LoadReport, as_batch, chunks, graph_counts, plan_batch, read_checkpoint
 
 NODE_KEYS = list(NODE_COLUMNS)
 EDGE_KEYS = list(EDGE_COLUMNS)
@@ -49,16 +49,11 @@ def collected(inner: str) -> str:
     )
 
 
-def chunked(items: Sequence[Any]) -> list[list[Any]]:
-    items = list(items)
-    return [items[k : k + CHUNK] for k in range(0, len(items), CHUNK)]
-
-
 def run_collected(
     tx: neo4j.ManagedTransaction, inner: str, items: Sequence[Any], **params: Any
 ) -> list[dict[str, Any]]:
     """The rows of :func:`collected` ``inner`` over ``items``, flattened."""
-    return [row for rec in tx.run(collected(inner), chunks=chunked(items), **params) for row in rec["rows"]]
+    return [row for rec in tx.run(collected(inner), chunks=list(chunks(items, CHUNK)), **params) for row in rec["rows"]]
 
 
 UPDATE_EDGES = {
@@ -191,7 +186,7 @@ class Neo4jStore:
             "MATCH (a:Node {id: i})-[e]->(b:Node) WHERE b.id IN $ids AND type(e) IN $types "
             "WITH {source: a.id, target: b.id, type: type(e), p: properties(e)} AS row"
         )
-        records = self.read(query, {"chunks": chunked(ids), "ids": ids, "types": wanted})
+        records = self.read(query, {"chunks": list(chunks(ids, CHUNK)), "ids": ids, "types": wanted})
         return [
             {"type": r["type"], "source": r["source"], "target": r["target"], **{k: r["p"].get(k) for k in EDGE_KEYS}}
             for rec in records
