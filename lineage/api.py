@@ -265,7 +265,7 @@ def _not_found(query: SavedQuery, raw: dict[str, Any], exc: NodeNotFoundError) -
 
 def _ids_in(value: Any) -> list[str]:
     values = value.split(",") if isinstance(value, str) else list(value or [])
-    return [resolve_node(None, str(v).strip()) for v in values if str(v).strip()]
+    return [resolve_node(str(v).strip()) for v in values if str(v).strip()]
 
 
 def _run_rows(store: ServiceStore, query: SavedQuery, raw: dict[str, Any]) -> tuple[dict[str, Any], list[dict]]:
@@ -458,7 +458,7 @@ def create_app(
     ) -> JSONResponse:
         """One node: its properties and its degree per edge type. Any id spelling works
         (``arXiv:2310.06825v2``, an arxiv.org URL, ``10.48550/arXiv.2310.06825``); an unknown id gets suggestions."""
-        node_id = resolve_node(None, id.strip())
+        node_id = resolve_node(id.strip())
         found = store.nodes([node_id]).get(node_id)
         if found is None:
             hints = suggest(store, id.strip()) if len(id) <= 100 else []

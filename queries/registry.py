@@ -270,7 +270,7 @@ def validate_params(query: SavedQuery, raw: dict[str, Any], store: GraphStore | 
             values[p.name] = None  # an optional node left out (an analytic's scope)
         elif p.type in ("node", "nodes"):
             given = values[p.name] if p.type == "nodes" else [values[p.name]]
-            ids = [resolve_node(None, v) for v in given]
+            ids = [resolve_node(v) for v in given]
             values[p.name] = ids if p.type == "nodes" else ids[0]
             asked += zip(given, ids, strict=True)
     if store is not None and asked:
@@ -281,17 +281,13 @@ def validate_params(query: SavedQuery, raw: dict[str, Any], store: GraphStore | 
     return values
 
 
-def resolve_node(store: GraphStore | None, raw: str, param: str = "id") -> str:
-    """Normalise an id and check it exists, suggesting ids by name or alias when it does not."""
+def resolve_node(raw: str) -> str:
+    """Normalise an id however it is spelled; one that cannot be normalised stays as typed.
+    Callers check existence (for all their ids in one round trip) and suggest on a miss."""
     try:
-        node_id = normalize_id(raw)
+        return normalize_id(raw)
     except InvalidIdError:
-        node_id = raw
-    if store is None:
-        return node_id
-    if store.nodes([node_id]):
-        return node_id
-    raise NodeNotFoundError(node_id, suggest(store, raw))
+        return raw
 
 
 def suggest(store: GraphStore, text: str, n: int = 3) -> list[str]:
