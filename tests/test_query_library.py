@@ -93,6 +93,17 @@ def test_every_variable_length_pattern_is_directed_typed_and_bounded() -> None:
                 assert q.name in either_way or (left == "<-") != (right == "->"), f"{q.name}/{dialect}: undirected"
 
 
+def test_overview_labels_are_the_only_builds_on_and_introduces_endpoints() -> None:
+    """overview's Neo4j text reads methods, models and papers label by label, in that order
+    (the order of their names): it holds while only these can end a builds-on or introduces edge."""
+    from graph.schema import ENDPOINTS, EdgeType
+
+    for etype in (EdgeType.BUILDS_ON, EdgeType.INTRODUCES):
+        sources, targets = ENDPOINTS[etype]
+        assert sources | targets <= {"Method", "Model", "Paper"}, etype
+    assert sorted(["Paper", "Model", "Method"]) == ["Method", "Model", "Paper"]
+
+
 # --- the curated lineage: what a reader of the seed articles expects ---------------------------
 
 
@@ -483,6 +494,15 @@ EXTRA_CASES = [
     ("main-path", {"id": "method:dpo", "routes": 5}),
     ("descendant-impact", {"id": "method:transformer"}),
     ("descendant-impact", {"id": "arxiv:1706.03762", "include_cites": "no"}),
+    # overview reads label by label on Neo4j (56 methods, 61 models, 96 papers in the curated
+    # lineage): a limit inside the methods, at their end, inside the models, at the end of the
+    # models (no papers read), inside the papers, and all of them
+    ("overview", {}),
+    ("overview", {"limit": 20}),
+    ("overview", {"limit": 56}),
+    ("overview", {"limit": 80}),
+    ("overview", {"limit": 117}),
+    ("overview", {"limit": 150, "min_trust": 2}),
 ]
 
 
@@ -536,6 +556,10 @@ def test_hand_built_graphs_give_the_same_rows_on_both_backends(request, tmp_path
             ("main-path", {}),
             ("main-path", {"method": "local"}),
             ("descendant-impact", {"id": "method:x"}),
+            ("overview", {}),
+            ("overview", {"limit": 3}),
+            ("overview", {"min_trust": 2}),
+            ("overview", {"min_trust": 3, "limit": 4}),
         ]
         for name, params in cases:
             assert_same(embedded, neo, name, params)
