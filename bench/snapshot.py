@@ -205,7 +205,7 @@ def generate(path: Path, n: int, seed: int = 7, llm_share: float = 0.8) -> None:
 # --- one load, in a subprocess -----------------------------------------------------------------
 
 
-def worker(backend: str, file: str, batch_size: int, tmp: str) -> None:
+def worker(backend: str, file: str, batch_size: int, tmp: str, workers: int | None, commit_rows: int | None) -> None:
     from graph.backends import open_store
     from loaders.arxiv_snapshot import load_snapshot
 
@@ -228,7 +228,9 @@ def worker(backend: str, file: str, batch_size: int, tmp: str) -> None:
         papers = p.papers
 
     start = time.perf_counter()
-    report = load_snapshot(store, file, batch_size=batch_size, progress=tick, resume=False)
+    report = load_snapshot(
+        store, file, batch_size=batch_size, progress=tick, resume=False, workers=workers, commit_rows=commit_rows
+    )
     seconds = time.perf_counter() - start
     counts = store.counts()
     if backend == "neo4j":
@@ -243,16 +245,31 @@ def worker(backend: str, file: str, batch_size: int, tmp: str) -> None:
                 "rows": rows,
                 "failures": len(report.failures),
                 "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                # the largest parsing process (ru_maxrss of children is the largest one, not a sum)
+                "worker_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
                 "counts": counts,
             }
         )
     )
 
 
-def measure(backend: str, file: Path, batch_size: int, env: dict[str, str]) -> dict:
-    with tempfile.TemporaryDirectory(prefix="lineage-bench-") as tmp:
+def measure(backend: str, file: Path, args: argparse.Namespace, env: dict[str, str]) -> dict:
+    extra = [] if args.workers is None else ["--workers", str(args.workers)]
+    extra += [] if args.commit_rows is None else ["--commit-rows", str(args.commit_rows)]
+    with tempfile.TemporaryDirectory(prefix="lineage-bench-", dir=args.tmp_dir) as tmp:
         out = subprocess.run(
-            [sys.executable, __file__, "--worker", backend, str(file), "--batch-size", str(batch_size), "--tmp", tmp],
+            [
+                sys.executable,
+                __file__,
+                "--worker",
+                backend,
+                str(file),
+                "--batch-size",
+                str(args.batch_size),
+                "--tmp",
+                tmp,
+                *extra,
+            ],
             env=env,
             capture_output=True,
             text=True,
@@ -276,11 +293,15 @@ def main() -> None:
         default=0.8,
         help="fraction of records in LLM categories (kept by the default filter)",
     )
+    parser.add_argument("--workers", type=int, help="parsing processes (default: the loader's choice)")
+    parser.add_argument("--commit-rows", type=int, help="embedded store: staged rows per commit (default: the store's)")
+    parser.add_argument("--file", type=Path, help="load this snapshot file instead of generating one")
+    parser.add_argument("--tmp-dir", help="where the stores go (default: the system's temp dir)")
     parser.add_argument("--worker", nargs=2, metavar=("BACKEND", "FILE"), help=argparse.SUPPRESS)
     parser.add_argument("--tmp", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        worker(args.worker[0], args.worker[1], args.batch_size, args.tmp)
+        worker(args.worker[0], args.worker[1], args.batch_size, args.tmp, args.workers, args.commit_rows)
         return
 
     env = dict(os.environ)
@@ -302,21 +323,23 @@ def main() -> None:
         )
         for n in args.records:
             with tempfile.TemporaryDirectory(prefix="lineage-snap-") as tmp:
-                file = Path(tmp) / "arxiv-metadata-oai-snapshot.json"
+                file = args.file or Path(tmp) / "arxiv-metadata-oai-snapshot.json"
                 t0 = time.perf_counter()
-                generate(file, n, args.seed, args.llm_share)
+                if not args.file:
+                    generate(file, n, args.seed, args.llm_share)
                 mb = file.stat().st_size / 2**20
                 print(
                     f"# {n:,} records: {mb:,.0f} MB ({mb * 2**20 / n:,.0f} B/line) in {time.perf_counter() - t0:.1f}s"
                 )
                 base = None
                 for backend in backends:
-                    r = measure(backend, file, args.batch_size, env)
+                    r = measure(backend, file, args, env)
                     rate = r["papers"] / r["seconds"]
                     base = base or rate
                     print(
                         f"{n:>9,} {backend:>8} {r['papers']:>8,} {r['seconds']:>8.1f} {rate:>9,.0f} "
-                        f"{r['rows'] / r['seconds']:>9,.0f} {r['rss_mb']:>7,.0f}MB {rate / base:>10.2f}x",
+                        f"{r['rows'] / r['seconds']:>9,.0f} {r['rss_mb']:>7,.0f}MB {rate / base:>10.2f}x "
+                        f"(largest parsing process {r['worker_rss_mb']:,.0f}MB; {r['failures']} failures)",
                         flush=True,
                     )
     finally:

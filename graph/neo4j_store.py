@@ -7,7 +7,8 @@ idempotent. Reads use ``execute_read``, which also makes the server refuse write
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 import neo4j
@@ -16,7 +17,18 @@ from neo4j.exceptions import AuthError, ClientError, Neo4jError, ServiceUnavaila
 from graph import neo4j_derived
 from graph.errors import StoreError
 from graph.schema import EDGE_COLUMNS, NODE_COLUMNS, NODE_LABELS, Edge, EdgeType
-from graph.store import Batch, EdgeKey, LoadReport, as_batch, chunks, graph_counts, plan_batch, read_checkpoint
+from graph.store import (
+    Batch,
+    EdgeKey,
+    KnownRows,
+    LoadReport,
+    as_batch,
+    batch_by_batch,
+    chunks,
+    graph_counts,
+    plan_batch,
+    read_checkpoint,
+)
 
 NODE_KEYS = list(NODE_COLUMNS)
 EDGE_KEYS = list(EDGE_COLUMNS)
@@ -195,7 +207,12 @@ class Neo4jStore:
 
     # -- writes --------------------------------------------------------------------------------
     def write_batch(
-        self, nodes: Sequence[Any] | Batch, edges: Sequence[Edge] = (), checkpoint: tuple[str, str] | None = None
+        self,
+        nodes: Sequence[Any] | Batch,
+        edges: Sequence[Edge] = (),
+        checkpoint: tuple[str, str] | None = None,
+        *,
+        known: KnownRows | None = None,
     ) -> LoadReport:
         batch = as_batch(nodes, edges, checkpoint)
 
@@ -205,6 +222,7 @@ class Neo4jStore:
                 lambda ids: self._nodes_tx(tx, ids),
                 lambda keys: self._edges_tx(tx, keys),
                 lambda ids: {r["id"] for r in run_collected(tx, "MATCH (n:Node {id: i}) WITH {id: n.id} AS row", ids)},
+                known,
             )
             for label in NODE_LABELS:
                 for rows, query in ((plan.new_nodes, CREATE_NODES), (plan.changed_nodes, UPDATE_NODES)):
@@ -231,6 +249,10 @@ class Neo4jStore:
                 return session.execute_write(work)
         except ServiceUnavailable as exc:
             raise _friendly(self.location, exc) from None
+
+    def bulk(self, commit_rows: int | None = None) -> AbstractContextManager[Callable[[Batch], LoadReport]]:
+        """One transaction a batch: Neo4j commits cost little next to the writes."""
+        return batch_by_batch(self)
 
     # -- housekeeping --------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:

@@ -278,12 +278,14 @@ def flat_edge_row(
     return {"type": etype, "source": source, "target": target, "kind": kind, "position": position, **provenance}
 
 
-def merge_provenance(existing: list[Provenance] | list[dict[str, Any]], new: list[Provenance]) -> dict[str, Any]:
+def merge_provenance(
+    existing: list[Provenance] | list[dict[str, Any]], new: list[Provenance] | list[dict[str, Any]]
+) -> dict[str, Any]:
     """Union of provenance by source: a source stated again replaces its own entry only.
 
     This is how the same builds-on edge stated by two sources keeps both.
     """
-    if not existing and len(new) == 1:  # the common case, kept cheap for bulk loads
+    if not existing and len(new) == 1 and isinstance(new[0], Provenance):  # the common case in bulk loads
         source, evidence, confidence, retrieved = _flat(new[0])
         return {
             "sources": [source],

@@ -53,7 +53,7 @@ from graph.schema import (
     merge_provenance,
     node_row,
 )
-from graph.store import Batch, GraphStore
+from graph.store import Batch, GraphStore, LoadReport
 from loaders.paper_nodes import SourceReport
 
 try:  # arxiv >= 4 parses with its own lxml module; 2.x/3.x used feedparser (not supported here).
@@ -517,34 +517,38 @@ def _first(names: Sequence[str], start: int = 0) -> str:
     return repr(rest[0] + ("…" if len(rest) > 1 else "")) if rest else "(none)"
 
 
-def disagreements(papers: Iterable[Paper], existing: dict[str, dict[str, Any]], against: str = "curated") -> list[str]:
-    """Where a stored paper stated by ``against`` differs from arXiv's record on title, authors or date.
+def disagreements(
+    papers: Iterable[dict[str, Any]], existing: dict[str, dict[str, Any]], against: str = "curated"
+) -> list[str]:
+    """Where a stored paper stated by ``against`` differs from arXiv's record (its row,
+    :func:`graph.schema.node_row`) on title, authors or date.
 
     Titles compare without case and punctuation; authors by normalised name, in order (a curated
     list marked incomplete only has to be a prefix); dates exactly.
     """
     out = []
     for paper in papers:
-        before = existing.get(paper.id)
+        pid, title, published = paper["id"], paper["title"], paper["published"]
+        before = existing.get(pid)
         if not before or against not in (before.get("sources") or []):
             continue
-        if before.get("title") and _title_key(before["title"]) != _title_key(paper.title):
-            out.append(f"{paper.id}: title differs: {against} {before['title']!r} vs arXiv {paper.title!r}")
-        theirs, ours = list(before.get("authors") or []), paper.authors
+        if before.get("title") and _title_key(before["title"]) != _title_key(title):
+            out.append(f"{pid}: title differs: {against} {before['title']!r} vs arXiv {title!r}")
+        theirs, ours = list(before.get("authors") or []), paper["authors"] or []
         a, b = _author_keys(theirs), _author_keys(ours)
         complete = before.get("authors_complete") is not False
         if theirs and ours and (a != b if complete else a != b[: len(a)]):
             at = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), None)
             if at == 0:
-                out.append(f"{paper.id}: authors differ: {against} {_first(theirs)} vs arXiv {_first(ours)}")
+                out.append(f"{pid}: authors differ: {against} {_first(theirs)} vs arXiv {_first(ours)}")
             elif at is not None:
                 out.append(
-                    f"{paper.id}: authors differ at #{at + 1}: {against} {_first(theirs, at)} vs arXiv {_first(ours, at)}"
+                    f"{pid}: authors differ at #{at + 1}: {against} {_first(theirs, at)} vs arXiv {_first(ours, at)}"
                 )
             else:
-                out.append(f"{paper.id}: authors differ: {against} lists {len(theirs)}, arXiv {len(ours)}")
-        if before.get("published") and paper.published and before["published"] != paper.published.isoformat():
-            out.append(f"{paper.id}: published differs: {against} {before['published']} vs arXiv {paper.published}")
+                out.append(f"{pid}: authors differ: {against} lists {len(theirs)}, arXiv {len(ours)}")
+        if before.get("published") and published and before["published"] != published:
+            out.append(f"{pid}: published differs: {against} {before['published']} vs arXiv {published}")
     return out
 
 
@@ -584,12 +588,16 @@ def prepare_papers(papers: Sequence[Paper], retrieved: dt.date, checkpoint: tupl
     return batch
 
 
-def write_papers(store: GraphStore, papers: Sequence[Paper], report: ArxivLoadReport, batch: Batch) -> None:
-    """Compare papers with the store, then write their prepared ``batch`` (:func:`prepare_papers`,
-    authors included, with any checkpoint) in one transaction."""
+def write_papers(
+    store: GraphStore, report: ArxivLoadReport, batch: Batch, write: Callable[[Batch], LoadReport] | None = None
+) -> None:
+    """Compare a prepared batch's papers (:func:`prepare_papers`) with the store, then write the
+    batch, authors and any checkpoint included: in one transaction, or through ``write`` (a
+    :meth:`graph.store.GraphStore.bulk` writer)."""
+    papers = [row for row in batch.nodes.values() if row["label"] == "Paper"]
     if papers:
-        report.disagreements.extend(disagreements(papers, store.nodes([p.id for p in papers])))
-    report += store.write_batch(batch)
+        report.disagreements.extend(disagreements(papers, store.nodes([p["id"] for p in papers])))
+    report += (write or store.write_batch)(batch)
 
 
 # --- the loader ----------------------------------------------------------------------------------
@@ -650,9 +658,9 @@ def load_arxiv(
             rate = papers / max(time.monotonic() - started, 1e-9)
             progress(Progress(papers=papers, rate=rate, done=papers, total=total))
         if size >= batch_size:
-            write_papers(store, pending, report, prepare_papers(pending, retrieved))
+            write_papers(store, report, prepare_papers(pending, retrieved))
             pending, size = [], 0
     if pending:
-        write_papers(store, pending, report, prepare_papers(pending, retrieved))
+        write_papers(store, report, prepare_papers(pending, retrieved))
     report.failures[:] = dict.fromkeys(report.failures)  # a replayed directory may repeat a look-up
     return report

@@ -260,4 +260,3 @@ def test_bulk_rows_equal_the_rows_of_validated_records() -> None:
     fast = prepare_papers(papers, TODAY)
     assert fast.nodes == slow.nodes
     assert fast.edges == slow.edges
-    assert fast.provenance == slow.provenance

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import shutil
 from pathlib import Path
 from typing import Any
@@ -164,33 +165,37 @@ class Interrupted(Exception):
     pass
 
 
-def test_an_interrupted_load_resumes_and_equals_a_clean_run(store, broken: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("commit_rows", [1, 700], ids=["commit-every-batch", "commit-in-groups"])
+def test_an_interrupted_load_resumes_and_equals_a_clean_run(store, tmp_path: Path, commit_rows: int) -> None:
     path = tmp_path / "sample.jsonl"
     shutil.copy(SAMPLE, path)
+    size = path.stat().st_size
     ticks: list[Progress] = []
 
-    def stop_after_two_batches(p: Progress) -> None:
+    def stop_past_the_middle(p: Progress) -> None:
         ticks.append(p)
-        if len(ticks) == 2:
+        if p.done > size * 0.8:
             raise Interrupted
 
+    load = functools.partial(load_snapshot, store, path, categories=None, batch_size=300, retrieved=DAY)
     with pytest.raises(Interrupted):
-        load_snapshot(store, path, categories=None, batch_size=300, progress=stop_after_two_batches, retrieved=DAY)
+        load(progress=stop_past_the_middle, commit_rows=commit_rows)
     key = checkpoint_key(path, SnapshotFilter(None))
     offset = int(store.checkpoint(key))
-    assert offset == ticks[1].done and 0 < offset < path.stat().st_size
-    partial = store.counts()["Paper"]
-    assert 0 < partial < 200
+    assert 0 < offset <= ticks[-1].done < size
+    # What is stored is exactly the lines before the checkpoint: nothing of a later batch.
+    lines_before = path.read_bytes()[:offset].count(b"\n")
+    assert store.counts()["Paper"] == lines_before < 200
 
-    resumed = load_snapshot(store, path, categories=None, batch_size=300, retrieved=DAY)
-    assert resumed.notes == [f"resumed at byte {offset:,} of {path.stat().st_size:,} from an earlier run"]
+    resumed = load(commit_rows=commit_rows)
+    assert resumed.notes == [f"resumed at byte {offset:,} of {size:,} from an earlier run"]
     assert resumed.nodes_added > 0 and resumed.failures == []
-    assert store.checkpoint(key) == str(path.stat().st_size)
+    assert store.checkpoint(key) == str(size)
     interrupted_then_resumed = snapshot_of(store, path, categories=None)
     assert interrupted_then_resumed[0]["Paper"] == 200
 
     store.clear()
-    clean = load_snapshot(store, path, categories=None, batch_size=300, retrieved=DAY)
+    clean = load()
     assert clean.notes == []
     assert snapshot_of(store, path, categories=None) == interrupted_then_resumed
 
@@ -275,3 +280,30 @@ def test_cli_default_batch_size_is_the_loaders() -> None:
     from loaders import arxiv_snapshot
 
     assert cli_arxiv.BATCH_SIZE == arxiv_snapshot.BATCH_SIZE
+
+
+# --- parsing in worker processes ------------------------------------------------------------------
+
+
+def test_worker_processes_load_the_same_graph_with_the_same_line_numbers(store, broken: Path) -> None:
+    serial = load_snapshot(store, broken, categories=None, batch_size=40, retrieved=DAY, workers=0)
+    expected = snapshot_of(store, broken, categories=None)
+    store.clear()
+    parallel = load_snapshot(store, broken, categories=None, batch_size=40, retrieved=DAY, workers=2)
+    assert parallel.failures == serial.failures
+    assert [f.split(": ", 1)[0] for f in parallel.failures] == [f"{broken}:{n}" for n in (4, 7, 10, 13)]
+    assert parallel.batches == serial.batches > 1
+    assert snapshot_of(store, broken, categories=None) == expected
+
+
+def test_byte_ranges_cover_the_file_at_line_boundaries(tmp_path: Path) -> None:
+    from loaders.arxiv_snapshot import byte_ranges
+
+    path = tmp_path / "f.jsonl"
+    data = b"".join(b"x" * (i % 7) + b"\n" for i in range(100)) + b"no newline at the end"
+    path.write_bytes(data)
+    ranges = list(byte_ranges(path, 0, size=10))
+    assert ranges[0][0] == 0 and ranges[-1][1] == len(data)
+    assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:], strict=False))
+    assert all(data[end - 1 : end] == b"\n" for _, end, _ in ranges[:-1])
+    assert [first for *_, first in ranges] == [data[:start].count(b"\n") for start, _, _ in ranges]

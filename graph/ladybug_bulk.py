@@ -1,0 +1,163 @@
+"""Bulk loads into the embedded store: new rows are staged on disk and committed in groups.
+
+Every Ladybug commit after a ``COPY`` checkpoints, and a checkpoint costs more as the tables
+grow (it rewrites the rel tables' pages that new edges touch, which for AUTHORED is nearly all
+of them): loading 1M snapshot records in 50 commits took 611 s, most of it in commits
+(BENCHMARKS.md). So a bulk load keeps one write transaction open over many batches: rows
+already in the store are merged with ``SET`` inside it as the batches come, new rows go to
+Parquet files beside the database (Python's memory stays one batch), and at about
+``commit_rows`` staged rows they are ``COPY``-ed in and committed together with the last
+batch's checkpoint. An error rolls back to the last commit, which is where a re-run resumes.
+
+Staged rows are not in the database yet, so two cases commit the group first and then plan
+the batch against the database: a staged node coming again with a different row (it must be
+merged), and an edge both of whose ends were already seen in this group (it may be staged
+already, and COPY would add it twice).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from graph.schema import NODE_COLUMNS, EdgeType
+from graph.store import Batch, KnownRows, LoadReport, fingerprint, plan_batch
+
+if TYPE_CHECKING:
+    from graph.ladybug_store import LadybugStore
+
+#: Rows (nodes + edges) staged before a commit. The engine keeps a transaction's new rows in
+#: its buffer pool until the commit, so this bounds its memory; measured on 1M snapshot records
+#: (~10M rows): see BENCHMARKS.md.
+COMMIT_ROWS = 3_000_000
+
+
+class StagedGroup:
+    """One open transaction and the Parquet files of the new rows it will ``COPY`` at commit."""
+
+    def __init__(self, store: LadybugStore, known: KnownRows) -> None:
+        self.store, self.known = store, known
+        self.dir = Path(
+            tempfile.mkdtemp(prefix=Path(store.location).name + ".staging-", dir=Path(store.location).parent)
+        )
+        self.writers: dict[str, pq.ParquetWriter] = {}
+        self.staged: set[str] = set()  # new node ids written to the files, not yet committed
+        self.seen: set[str] = set()  # every node id of this group's batches, edge ends included
+        self.rows = 0
+        self.checkpoint: tuple[str, str] | None = None
+        self.open = False
+
+    # -- one batch ------------------------------------------------------------------------------
+    def must_commit_first(self, batch: Batch) -> bool:
+        """See the module docstring: a staged node with another row, or an edge that may be staged."""
+        staged, seen = self.staged, self.seen
+        if any(i in staged and self.known.rows.get(i) != fingerprint(row) for i, row in batch.nodes.items()):
+            return True
+        return any(k[1] in seen and k[2] in seen for k in batch.edges)
+
+    def write(self, batch: Batch) -> LoadReport:
+        store = self.store
+        if not self.open:
+            store._conn.execute("BEGIN TRANSACTION")
+            self.open = True
+        plan = plan_batch(batch, store.nodes, store._fetch_edges, store._existing_ids, self.known)
+        store._set_changed(plan)
+        if plan.new_nodes:
+            self._stage("Node", plan.new_nodes)
+            self.staged.update(r["id"] for r in plan.new_nodes)
+        for etype in EdgeType:
+            new = [r for r in plan.new_edges if r["type"] == etype.value]
+            if new:
+                self._stage(etype.value, new)
+        self.seen.update(batch.nodes)
+        self.seen.update(n for key in batch.edges for n in key[1:3])
+        self.rows += len(plan.new_nodes) + len(plan.new_edges)
+        if batch.checkpoint:
+            self.checkpoint = batch.checkpoint
+        return plan.report
+
+    def _stage(self, table: str, rows: list[dict[str, Any]]) -> None:
+        data = store_table(table, rows)
+        writer = self.writers.get(table)
+        if writer is None:
+            writer = self.writers[table] = pq.ParquetWriter(
+                self.dir / f"{table}.parquet", data.schema, compression="none"
+            )
+        writer.write_table(data)
+
+    # -- the end of a group -----------------------------------------------------------------------
+    def commit(self) -> None:
+        """COPY what is staged (nodes before edges), write the checkpoint, commit."""
+        if not self.open:
+            return
+        conn = self.store._conn
+        for writer in self.writers.values():
+            writer.close()
+        for table in ["Node", *(t.value for t in EdgeType)]:
+            if table in self.writers:
+                # COPY takes no parameter for a file; the path is our own mkdtemp name, not input.
+                conn.execute(f"COPY {table} FROM '{self.dir / (table + '.parquet')}'")
+        if self.checkpoint:
+            key, value = self.checkpoint
+            conn.execute("MERGE (c:Checkpoint {key: $k}) SET c.value = $v", {"k": key, "v": value})
+        conn.execute("COMMIT")
+        self.open = False
+
+    def discard(self) -> None:
+        if self.open:
+            self.store._rollback()
+            self.open = False
+        for writer in self.writers.values():
+            writer.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def store_table(table: str, rows: list[dict[str, Any]]) -> pa.Table:
+    """Rows as the Arrow table ``COPY`` reads: nodes by column, edges with ``from``/``to`` first."""
+    from graph.ladybug_store import ARROW_TYPES, EDGE_TYPES_HERE, encode_edge
+
+    if table == "Node":
+        return pa.table({c: pa.array([r.get(c) for r in rows], type=ARROW_TYPES[t]) for c, t in NODE_COLUMNS.items()})
+    rows = [encode_edge(r) for r in rows]
+    arrays = {
+        "from": pa.array([r["source"] for r in rows], type=pa.string()),
+        "to": pa.array([r["target"] for r in rows], type=pa.string()),
+    }
+    arrays.update({c: pa.array([r.get(c) for r in rows], type=ARROW_TYPES[t]) for c, t in EDGE_TYPES_HERE.items()})
+    return pa.table(arrays)
+
+
+@contextmanager
+def staged_bulk(store: LadybugStore, commit_rows: int | None = None) -> Iterator[Any]:
+    """:meth:`graph.store.GraphStore.bulk` for the embedded store (see the module docstring)."""
+    limit = commit_rows or COMMIT_ROWS
+    known = KnownRows()
+    group = StagedGroup(store, known)
+
+    def write(batch: Batch) -> LoadReport:
+        nonlocal group
+        if group.open and group.must_commit_first(batch):
+            group.commit()
+            group.discard()
+            group = StagedGroup(store, known)
+        report = group.write(batch)
+        known.remember(batch.nodes)
+        if group.rows >= limit:
+            group.commit()
+            group.discard()
+            group = StagedGroup(store, known)
+        return report
+
+    with store._lock:
+        try:
+            yield write
+            group.commit()
+        finally:
+            group.discard()
