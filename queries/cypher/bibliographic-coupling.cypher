@@ -14,7 +14,9 @@
 // has trust >= 1, so at the default the trust properties are not read.
 MATCH (p:Node {id: $id})-[c1:CITES]->(c:Node)
 WHERE $min_trust <= 1 OR c1.trust >= $min_trust
-MATCH (c)<-[c2:CITES]-(q:Node)
+// q unlabelled: every CITES edge joins two :Node papers (the store writes no other), and
+// checking q's label read ~99k node records (db hits 202k -> 103k, measured)
+MATCH (c)<-[c2:CITES]-(q)
 WHERE q <> p AND ($min_trust <= 1 OR c2.trust >= $min_trust)
 WITH q, count(*) AS count
 ORDER BY count DESC
