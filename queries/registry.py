@@ -377,8 +377,17 @@ def run_query(
     except Exception as exc:  # the engine's own message is the useful part
         raise QueryError(f"{query.name}: {str(exc).splitlines()[0]}") from exc
     ids = node_ids_of(query, values, rows)
-    graph = to_networkx(store.nodes(ids), store.edges_among(ids)) if ids else nx.MultiDiGraph()
-    return QueryResult(query, values, rows, graph)
+    return QueryResult(query, values, rows, subgraph_of(store, ids))
+
+
+def subgraph_of(store: GraphStore, ids: list[str]) -> nx.MultiDiGraph:
+    """The nodes ``ids`` and the edges among them; in one round trip where the store can
+    (Neo4j's ``subgraph``), else through ``nodes`` and ``edges_among``."""
+    if not ids:
+        return nx.MultiDiGraph()
+    both = getattr(store, "subgraph", None)
+    nodes, edges = both(ids) if callable(both) else (store.nodes(ids), store.edges_among(ids))
+    return to_networkx(nodes, edges)
 
 
 def neighbourhood(store: GraphStore, node_id: str, depth: int) -> nx.MultiDiGraph:

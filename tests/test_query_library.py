@@ -536,6 +536,19 @@ def test_every_query_and_analytic_gives_the_same_rows_on_both_backends(both_cura
         assert_same(embedded, neo, name, params)
 
 
+def test_neo4j_subgraph_is_nodes_and_edges_among(both_curated) -> None:
+    """run_query fetches a result's subgraph from Neo4j in one query (``subgraph``): the same
+    nodes and edges as ``nodes`` and ``edges_among``, for repeated and unknown ids too."""
+    _, neo = both_curated
+    every = [r["id"] for r in neo.read("MATCH (n:Node) RETURN n.id AS id ORDER BY id")]
+    key = lambda e: (e["type"], e["source"], e["target"], e["kind"])  # noqa: E731
+    for ids in (every, every[::7] + every[:3] + ["model:not-there"], ["model:zephyr-7b"], []):
+        nodes, edges = neo.subgraph(ids)
+        assert nodes == neo.nodes(ids)
+        assert sorted(edges, key=key) == sorted(neo.edges_among(ids), key=key)
+    assert len(neo.subgraph(every)[1]) > 100
+
+
 def test_hand_built_graphs_give_the_same_rows_on_both_backends(request, tmp_path) -> None:
     conn = request.getfixturevalue("neo4j_server")
     neo = open_store("neo4j", uri=conn["uri"], user=conn["user"] or "neo4j", password=conn["password"])
