@@ -90,6 +90,7 @@ class Neo4jStore:
     """A :class:`graph.store.GraphStore` on a Neo4j database."""
 
     backend = "neo4j"
+    bulk_tables = None  # rows go over Bolt as they are
 
     def __init__(self, uri: str, user: str = "neo4j", password: str | None = None, database: str | None = None) -> None:
         self.location, self.database = uri, database

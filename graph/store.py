@@ -7,6 +7,7 @@ backends give the same answers and the same load reports.
 
 from __future__ import annotations
 
+import hashlib
 import queue
 import threading
 from collections import Counter
@@ -69,12 +70,31 @@ class Batch:
     edges: dict[EdgeKey, dict[str, Any]] = field(default_factory=dict)
     checkpoint: tuple[str, str] | None = None
     size: int = 0  # records that went in, for progress
+    #: Filled by :meth:`seal` (in a parsing worker, say): node fingerprints, and the rows as
+    #: Arrow tables in dict order (``"Node"`` and one per edge type) for a backend that copies
+    #: them in bulk. Any later change to the batch drops them.
+    sealed: dict[str, int] | None = None
+    tables: dict[str, Any] | None = None
 
     def add_node(self, row: dict[str, Any]) -> None:
         """A node row (:func:`graph.schema.node_row`); the same id twice is merged."""
         before = self.nodes.get(row["id"])
         self.nodes[row["id"]] = row if before is None else merge_node(before, row)
         self.size += 1
+        self.sealed = self.tables = None
+
+    def fingerprints(self) -> dict[str, int]:
+        """:func:`fingerprint` of every node row, computed once."""
+        if self.sealed is None:
+            self.sealed = {i: fingerprint(row) for i, row in self.nodes.items()}
+        return self.sealed
+
+    def seal(self, tables: Callable[[Batch], dict[str, Any]] | None = None) -> Batch:
+        """Compute the fingerprints (and ``tables``, e.g. :func:`graph.ladybug_bulk.batch_tables`) ahead of the writer."""
+        self.fingerprints()
+        if tables is not None:
+            self.tables = tables(self)
+        return self
 
     def add_edge(self, key: EdgeKey, row: dict[str, Any], provenance: Sequence[Provenance]) -> None:
         """An edge row (:func:`graph.schema.edge_row`); the same key twice keeps both provenances."""
@@ -84,20 +104,7 @@ class Batch:
         else:
             before.update(merge_provenance(provenance_of(before), list(provenance)))
         self.size += 1
-
-    def absorb(self, other: Batch) -> None:
-        """Merge another prepared batch into this one (its checkpoint, being later, wins)."""
-        for row in other.nodes.values():
-            before = self.nodes.get(row["id"])
-            self.nodes[row["id"]] = row if before is None else merge_node(before, row)
-        for key, row in other.edges.items():
-            before = self.edges.get(key)
-            if before is None:
-                self.edges[key] = row
-            else:
-                before.update(merge_provenance(provenance_of(before), provenance_of(row)))
-        self.size += other.size
-        self.checkpoint = other.checkpoint or self.checkpoint
+        self.tables = None
 
 
 @dataclass
@@ -117,6 +124,8 @@ class GraphStore(Protocol):
 
     backend: str  # "ladybug" | "neo4j"
     location: str
+    #: How a bulk load's batches should be sealed ahead of the writer (:meth:`Batch.seal`), or None.
+    bulk_tables: Callable[[Batch], dict[str, Any]] | None
 
     def write_batch(
         self,
@@ -176,7 +185,7 @@ def batch_by_batch(store: GraphStore) -> Iterator[Callable[[Batch], LoadReport]]
 
     def write(batch: Batch) -> LoadReport:
         report = store.write_batch(batch, known=known)
-        known.remember(batch.nodes)
+        known.remember(batch)
         return report
 
     yield write
@@ -266,8 +275,9 @@ def as_batch(
 
 
 def fingerprint(row: dict[str, Any]) -> int:
-    """A hash of a node row's values (rows share one column order: :func:`graph.schema.node_row`)."""
-    return hash(tuple(tuple(v) if isinstance(v, list) else v for v in row.values()))
+    """A hash of a node row's values, the same in every process (so parsing workers can compute
+    it): rows share one column order (:func:`graph.schema.node_row`)."""
+    return int.from_bytes(hashlib.blake2b(repr(list(row.values())).encode(), digest_size=8).digest(), "little")
 
 
 class KnownRows:
@@ -282,14 +292,14 @@ class KnownRows:
     def __init__(self) -> None:
         self.rows: dict[str, int] = {}
 
-    def hits(self, rows: dict[str, dict[str, Any]]) -> set[str]:
+    def hits(self, batch: Batch) -> set[str]:
         """Ids whose row is the one written before."""
-        known = self.rows
-        return {i for i, row in rows.items() if i in known and known[i] == fingerprint(row)}
+        known, prints = self.rows, batch.fingerprints()
+        return {i for i in batch.nodes if i in known and known[i] == prints[i]}
 
-    def remember(self, rows: dict[str, dict[str, Any]]) -> None:
+    def remember(self, batch: Batch) -> None:
         """After the rows are written (committed, or staged by a writer that commits them all or none)."""
-        self.rows.update((i, fingerprint(row)) for i, row in rows.items())
+        self.rows.update(batch.fingerprints())
 
     def __contains__(self, node_id: str) -> bool:
         return node_id in self.rows
@@ -308,12 +318,15 @@ def plan_batch(
     """
     report = LoadReport(batches=1)
     rows = batch.nodes
-    hits = known.hits(rows) if known else set()
+    hits = known.hits(batch) if known else set()
     asked = [i for i in rows if i not in hits]
     existing = fetch_nodes(asked) if asked else {}
     existing.update((i, rows[i]) for i in hits)
     new_nodes, changed_nodes = [], []
+    report.nodes_unchanged = len(hits)
     for node_id, row in rows.items():
+        if node_id in hits:
+            continue
         before = existing.get(node_id)
         if before is None:
             new_nodes.append(row)
@@ -377,20 +390,24 @@ def pipelined(items: Iterable[T], depth: int = 2) -> Iterator[T]:
     out: queue.Queue[Any] = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
+    def offer(item: Any) -> bool:
+        """Put unless the consumer has stopped (then nobody would take it: a plain put could block forever)."""
+        while not stop.is_set():
+            try:
+                out.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def produce() -> None:
         try:
             for item in items:
-                while not stop.is_set():
-                    try:
-                        out.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not offer(item):
                     return
-            out.put(_DONE)
+            offer(_DONE)
         except BaseException as exc:  # handed to the consumer, raised there
-            out.put(exc)
+            offer(exc)
 
     worker = threading.Thread(target=produce, name="lineage-prepare", daemon=True)
     worker.start()

@@ -17,7 +17,7 @@ import typer
 
 from lineage.cli import console, err, load_app, opened, print_report
 
-BATCH_SIZE = 200_000  # = loaders.arxiv_snapshot.BATCH_SIZE; not imported, to keep --help fast
+BATCH_SIZE = 50_000  # = loaders.arxiv_snapshot.BATCH_SIZE; not imported, to keep --help fast
 
 DATE = ["%Y-%m-%d"]
 
@@ -153,13 +153,25 @@ def load_snapshot_cmd(
     ] = None,
     restart: Annotated[bool, typer.Option("--restart", help="Ignore the checkpoint of an earlier run.")] = False,
     batch_size: Annotated[
-        int, typer.Option("--batch-size", min=1, help="Records per transaction (and per checkpoint).")
+        int, typer.Option("--batch-size", min=1, help="Records per batch (on Neo4j: per transaction and checkpoint).")
     ] = BATCH_SIZE,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=0, help="Parsing processes [default: one per core; 0 parses in-process]."),
+    ] = None,
+    commit_rows: Annotated[
+        int | None,
+        typer.Option(
+            "--commit-rows", min=1, help="Embedded store: new rows per commit (fewer commits: faster, more memory)."
+        ),
+    ] = None,
 ) -> None:
     """Bulk-load the Kaggle arXiv metadata snapshot, streamed and resumable.
 
-    Each batch commits with a checkpoint (the byte offset reached): after an interruption, the same
-    command carries on where it stopped.
+    Commits carry a checkpoint (the byte offset reached): after an interruption, the same command
+    carries on after the last commit. Neo4j commits every batch; the embedded store stages new
+    rows on disk and commits about every --commit-rows (3,000,000) of them, since each of its
+    commits rewrites much of the tables.
 
     A bad line is a failure naming FILE:LINE (exit 1); the rest still loads.
 
@@ -180,5 +192,7 @@ def load_snapshot_cmd(
             batch_size=batch_size,
             progress=tick,
             resume=not restart,
+            workers=workers,
+            commit_rows=commit_rows,
         )
     summarise(report, f"snapshot {file}")

@@ -22,9 +22,10 @@ import json
 import multiprocessing
 import os
 import signal
+import threading
 import time
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -42,6 +43,7 @@ from loaders.arxiv_api import (
     ProgressFn,
     abs_url,
     clean,
+    curated_papers,
     describe,
     paper_records,
     prepare_papers,
@@ -49,11 +51,9 @@ from loaders.arxiv_api import (
 )
 
 DEFAULT_CATEGORIES = ("cs.CL", "cs.LG", "cs.AI", "stat.ML")
-#: Records per transaction (a paper, its authors and AUTHORED edges are ~10 records). Bigger
-#: than the project default (5000): every embedded commit of a COPY checkpoints, at a cost that
-#: grows with the tables, so fewer commits load faster. Measured on 300k records (bench/snapshot.py):
-#: 50k records a batch 1.6k papers/s, 250k 3.3k papers/s, ~1.7 GB peak RSS.
-BATCH_SIZE = 200_000
+#: Records per batch (a paper, its authors and AUTHORED edges are ~10 records): one Neo4j
+#: transaction. The embedded store commits many batches at once (graph/ladybug_bulk.py).
+BATCH_SIZE = 50_000
 
 
 class LineError(ValueError):
@@ -262,11 +262,11 @@ def iter_records(
 
 # --- parsing in parallel ------------------------------------------------------------------------
 
-#: One parsing task at most: ~9k lines of the real file. Workers read their own range of the file.
-RANGE_BYTES = 16 << 20
-#: A range is at most about one batch: ``batch_size`` records (~10 a paper) times this many
-#: bytes (~1.6 KB a line in the real file).
-RANGE_BYTES_PER_RECORD = 64
+#: One parsing task, and one batch, is a range of about ``batch_size`` records times this many
+#: bytes (~10 records a line of ~1.8 KB in the real file when every line is kept), at most
+#: RANGE_BYTES. Workers read their own range of the file.
+RANGE_BYTES_PER_RECORD = 180
+RANGE_BYTES = 64 << 20
 #: Less than this is parsed in-process: starting worker processes costs about a second.
 PARALLEL_FROM = 4 * RANGE_BYTES
 
@@ -297,9 +297,17 @@ def byte_ranges(path: Path, start: int, size: int = RANGE_BYTES) -> Iterator[tup
 
 
 def parse_range(
-    path: str, flt: SnapshotFilter, start: int, end: int, first_line: int, retrieved: dt.date, key: str
+    path: str,
+    flt: SnapshotFilter,
+    start: int,
+    end: int,
+    first_line: int,
+    retrieved: dt.date,
+    key: str,
+    tables: Callable[[Batch], dict[str, Any]] | None = None,
 ) -> Parsed:
-    """Parse, validate and flatten one range (in a worker process, or in-process for small loads).
+    """Parse, validate and flatten one range into a sealed batch (:meth:`Batch.seal`, with the
+    store's ``tables``), in a worker process or in-process for small loads.
 
     The collector is paused meanwhile: a range allocates ~100k objects that all live until it
     is returned, and collecting them over and over took a third of the time (measured).
@@ -310,34 +318,51 @@ def parse_range(
     try:
         lines = iter_snapshot(path, flt, start=start, report=report, stop=end, first_line=first_line)
         papers = [paper for _, paper in lines if paper]
-        batch = prepare_papers(papers, retrieved, (key, str(end)))
+        batch = prepare_papers(papers, retrieved, (key, str(end))).seal(tables)
     finally:
         if paused:
             gc.enable()
     return Parsed(end, batch, len(papers), report.skipped, report.skip_reasons, report.failures)
 
 
-def _quiet_worker() -> None:
-    """Ctrl-C goes to the whole process group: the loader stops the workers itself."""
+def _worker_start(parent: int) -> None:
+    """Ctrl-C goes to the whole process group: the loader stops the workers itself. A worker
+    whose loader was killed outright exits too (they were left parsing, orphaned)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="lineage-orphan-watch", daemon=True).start()
 
 
 def parsed_ranges(
-    path: Path, flt: SnapshotFilter, start: int, retrieved: dt.date, key: str, workers: int, batch_size: int
+    path: Path,
+    flt: SnapshotFilter,
+    start: int,
+    retrieved: dt.date,
+    key: str,
+    workers: int,
+    batch_size: int,
+    tables: Callable[[Batch], dict[str, Any]] | None = None,
 ) -> Iterator[Parsed]:
     """Every range from ``start`` on, parsed, in file order; ``workers`` processes (0: in-process)."""
     ranges = byte_ranges(path, start, min(RANGE_BYTES, max(1, batch_size * RANGE_BYTES_PER_RECORD)))
     if workers <= 0:
         for a, b, first in ranges:
-            yield parse_range(str(path), flt, a, b, first, retrieved, key)
+            yield parse_range(str(path), flt, a, b, first, retrieved, key, tables)
         return
     # spawn, not fork: the parent holds a database engine and driver threads.
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_quiet_worker)
+    pool = ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_start, initargs=(os.getpid(),)
+    )
     pending: deque[Future[Parsed]] = deque()
     try:
         for a, b, first in ranges:
-            pending.append(pool.submit(parse_range, str(path), flt, a, b, first, retrieved, key))
-            if len(pending) > 2 * workers:  # bounded read-ahead: memory stays a few ranges
+            pending.append(pool.submit(parse_range, str(path), flt, a, b, first, retrieved, key, tables))
+            if len(pending) > workers:  # bounded read-ahead: memory stays a few ranges
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
@@ -402,13 +427,14 @@ def load_snapshot(
             rate = item.read / max(time.monotonic() - started, 1e-9)
             progress(Progress(papers=item.read, rate=rate, done=item.offset, total=stat.st_size, unit="bytes"))
 
-    ranges = parsed_ranges(path, flt, start, retrieved, key, workers, batch_size)
-    # Merging parsed ranges into batches (and, in-process, parsing them) overlaps writing the
-    # batch before; the bulk writer decides when to commit (see GraphStore.bulk).
+    ranges = parsed_ranges(path, flt, start, retrieved, key, workers, batch_size, store.bulk_tables)
+    curated = curated_papers(store)
+    # Receiving parsed ranges (and, in-process, parsing them) overlaps writing the batch before;
+    # the bulk writer decides when to commit (see GraphStore.bulk).
     with store.bulk(commit_rows) as write:
-        for item in pipelined(_chunks(ranges, batch_size, report, start), depth=1):
+        for item in pipelined(_chunks(ranges, report), depth=1):
             if item.batch is not None:
-                write_papers(store, written, item.batch, write)
+                write_papers(store, written, item.batch, write, curated)
             tick(item)
     report += written
     return report
@@ -423,23 +449,12 @@ class _Chunk:
     read: int  # papers read so far
 
 
-def _chunks(ranges: Iterable[Parsed], batch_size: int, report: ArxivLoadReport, start: int) -> Iterator[_Chunk]:
-    """Merge parsed ranges into batches of about ``batch_size`` records, each with the checkpoint of its last range."""
-    pending: Batch | None = None
-    read, offset = 0, start
+def _chunks(ranges: Iterable[Parsed], report: ArxivLoadReport) -> Iterator[_Chunk]:
+    """One batch a range (with the checkpoint at its end); skips and failures go to ``report``."""
+    read = 0
     for part in ranges:
         report.skipped += part.skipped
         report.skip_reasons.update(part.skip_reasons)
         report.failures.extend(part.failures)
-        read, offset = read + part.papers, part.end
-        if pending is None:
-            pending = part.batch
-        else:
-            pending.absorb(part.batch)
-        if pending.size >= batch_size:
-            yield _Chunk(pending, offset, read)
-            pending = None
-        else:
-            yield _Chunk(None, offset, read)
-    if pending is not None:
-        yield _Chunk(pending, offset, read)
+        read += part.papers
+        yield _Chunk(part.batch, part.end, read)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from graph.errors import MissingEndpointError
@@ -98,10 +100,10 @@ def test_write_batch_rolls_back_when_the_engine_fails_mid_batch(store, monkeypat
     else:
         original = type(store)._copy
 
-        def copy_then_fail(self, table, rows, columns, prefix):
+        def copy_then_fail(self, table, rows):
             if table != "Node":
                 self._conn.execute("THIS IS NOT CYPHER")
-            return original(self, table, rows, columns, prefix)
+            return original(self, table, rows)
 
         monkeypatch.setattr(type(store), "_copy", copy_then_fail)
     nodes = [Model(id="model:half-written", name="Half")]
@@ -186,3 +188,21 @@ def test_pipelined_keeps_order_and_stops_its_producer_when_the_consumer_stops() 
     assert [next(stream) for _ in range(5)] == [0, 1, 2, 3, 4]
     stream.close()  # the consumer gives up (an error or Ctrl-C in the caller)
     assert len(produced) <= 5 + 2 + 1  # read ahead by at most `depth`, then stopped
+
+
+def test_pipelined_does_not_hang_when_the_consumer_stops_after_the_producer_finished() -> None:
+    """The producer ran out with the queue full; its end marker must not block forever (it did)."""
+    import threading
+
+    from graph.store import pipelined
+
+    def stop_early() -> None:
+        stream = pipelined(iter(range(3)), depth=1)
+        next(stream)
+        time.sleep(0.3)  # the producer finishes reading and waits to hand over its end marker
+        stream.close()
+
+    worker = threading.Thread(target=stop_early, daemon=True)
+    worker.start()
+    worker.join(timeout=10)
+    assert not worker.is_alive()
