@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -70,12 +70,13 @@ class StagedGroup:
         plan = plan_batch(batch, store.nodes, store._fetch_edges, store._existing_ids, self.known)
         store._set_changed(plan)
         if plan.new_nodes:
-            self._stage("Node", plan.new_nodes, batch.nodes.values(), batch)
+            self._stage("Node", plan.new_nodes, batch)
             self.staged.update(r["id"] for r in plan.new_nodes)
-        for etype in EdgeType:
-            new = [r for r in plan.new_edges if r["type"] == etype.value]
-            if new:
-                self._stage(etype.value, new, [r for r in batch.edges.values() if r["type"] == etype.value], batch)
+        by_type: dict[str, list[dict[str, Any]]] = {}
+        for row in plan.new_edges:
+            by_type.setdefault(row["type"], []).append(row)
+        for etype, rows in by_type.items():
+            self._stage(etype, rows, batch)
         self.seen.update(batch.nodes)
         self.seen.update(n for key in batch.edges for n in key[1:3])
         self.rows += len(plan.new_nodes) + len(plan.new_edges)
@@ -83,15 +84,19 @@ class StagedGroup:
             self.checkpoint = batch.checkpoint
         return plan.report
 
-    def _stage(self, table: str, rows: list[dict[str, Any]], every: Iterable[dict[str, Any]], batch: Batch) -> None:
-        """Append ``rows`` (some of the batch's ``every`` rows of this table, in order) to the table's file.
+    def _stage(self, table: str, rows: list[dict[str, Any]], batch: Batch) -> None:
+        """Append ``rows`` (the batch's new rows of this table, in batch order) to the table's file.
 
-        A sealed batch has its Arrow tables already (built in a parsing worker): keeping the new
-        rows is one filter. Building them here was a fifth of a snapshot load's time (measured).
+        A sealed batch has its Arrow tables already (built in a parsing worker): its new rows
+        are the whole table or one filter of it. Building them here was a fifth of a snapshot
+        load's time (measured).
         """
         sealed = (batch.tables or {}).get(table)
-        if sealed is not None:
+        if sealed is not None and sealed.num_rows == len(rows):
+            data = sealed
+        elif sealed is not None:
             keep = {id(r) for r in rows}
+            every = batch.nodes.values() if table == "Node" else (r for r in batch.edges.values() if r["type"] == table)
             data = sealed.filter(pa.array([id(r) in keep for r in every], type=pa.bool_()))
         else:
             data = store_table(table, rows)
@@ -141,16 +146,17 @@ def batch_tables(batch: Batch) -> dict[str, pa.Table]:
 
 def store_table(table: str, rows: list[dict[str, Any]]) -> pa.Table:
     """Rows as the Arrow table ``COPY`` reads: nodes by column, edges with ``from``/``to`` first."""
-    from graph.ladybug_store import ARROW_TYPES, EDGE_TYPES_HERE, encode_edge
+    from graph.ladybug_store import ARROW_TYPES, EDGE_TYPES_HERE, JSON_EDGE_COLUMNS, dumps_list
 
     if table == "Node":
         return pa.table({c: pa.array([r.get(c) for r in rows], type=ARROW_TYPES[t]) for c, t in NODE_COLUMNS.items()})
-    rows = [encode_edge(r) for r in rows]
     arrays = {
         "from": pa.array([r["source"] for r in rows], type=pa.string()),
         "to": pa.array([r["target"] for r in rows], type=pa.string()),
     }
-    arrays.update({c: pa.array([r.get(c) for r in rows], type=ARROW_TYPES[t]) for c, t in EDGE_TYPES_HERE.items()})
+    for c, t in EDGE_TYPES_HERE.items():  # list columns are JSON text here (graph/ladybug_store.py)
+        values = [dumps_list(r.get(c)) for r in rows] if c in JSON_EDGE_COLUMNS else [r.get(c) for r in rows]
+        arrays[c] = pa.array(values, type=ARROW_TYPES[t])
     return pa.table(arrays)
 
 

@@ -68,8 +68,13 @@ def _dumps(values: tuple[Any, ...]) -> str:
     return json.dumps(list(values))
 
 
+def dumps_list(values: list[Any] | None) -> str:
+    """A list column's JSON text (cached: bulk loads repeat a few provenance values)."""
+    return _dumps(tuple(values or ()))
+
+
 def encode_edge(row: dict[str, Any]) -> dict[str, Any]:
-    return {**row, **{c: _dumps(tuple(row.get(c) or ())) for c in JSON_EDGE_COLUMNS}}
+    return {**row, **{c: dumps_list(row.get(c)) for c in JSON_EDGE_COLUMNS}}
 
 
 def _decode_edge(row: dict[str, Any]) -> dict[str, Any]:

@@ -96,7 +96,7 @@ class Batch:
             self.tables = tables(self)
         return self
 
-    def add_edge(self, key: EdgeKey, row: dict[str, Any], provenance: Sequence[Provenance]) -> None:
+    def add_edge(self, key: EdgeKey, row: dict[str, Any], provenance: Sequence[Provenance | dict[str, Any]]) -> None:
         """An edge row (:func:`graph.schema.edge_row`); the same key twice keeps both provenances."""
         before = self.edges.get(key)
         if before is None:

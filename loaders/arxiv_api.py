@@ -561,15 +561,17 @@ def add_paper(batch: Batch, paper: Paper, evidence: str, retrieved: dt.date, sou
     rows equal those of :func:`paper_records`.
     """
     batch.add_node(node_row(paper))
-    provenance = [Provenance(source=source, evidence=evidence, retrieved=retrieved)]
+    # Plain values, not a Provenance model per paper (the same entry, validated once by type).
+    src, day, authored, pid = source.value, retrieved.isoformat(), EdgeType.AUTHORED.value, paper.id
+    provenance = [{"source": src, "evidence": evidence, "confidence": 1.0, "retrieved": day}]
     flat = merge_provenance([], provenance)
     for position, name in enumerate(paper.authors):
         try:
             aid = author_id(name)
         except InvalidIdError:
             continue
-        batch.add_node({**_AUTHOR_ROW, "id": aid, "name": name, "sources": [source.value]})
-        key = (EdgeType.AUTHORED.value, aid, paper.id, "")
+        batch.add_node({**_AUTHOR_ROW, "id": aid, "name": name, "sources": [src]})
+        key = (authored, aid, pid, "")
         batch.add_edge(key, flat_edge_row(*key, position, flat), provenance)
 
 
