@@ -206,9 +206,13 @@ def generate(path: Path, n: int, seed: int = 7, llm_share: float = 0.8) -> None:
 
 
 def worker(backend: str, file: str, batch_size: int, tmp: str, workers: int | None, commit_rows: int | None) -> None:
+    import logging
+
     from graph.backends import open_store
     from loaders.arxiv_snapshot import load_snapshot
 
+    # the embedded store's group commits, with their timings, on stderr (printed by measure)
+    logging.basicConfig(level=logging.INFO, format="# %(relativeCreated)8.0f ms %(message)s")
     if backend == "neo4j":
         store = open_store(
             "neo4j",
@@ -277,6 +281,7 @@ def measure(backend: str, file: Path, args: argparse.Namespace, env: dict[str, s
         )
     if out.returncode:
         raise SystemExit(f"{backend} worker failed:\n{out.stderr}")
+    print("".join(line + "\n" for line in out.stderr.splitlines() if line.startswith("#")), end="")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

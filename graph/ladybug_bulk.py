@@ -17,8 +17,10 @@ already, and COPY would add it twice).
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 #: its buffer pool until the commit, so this bounds its memory; measured on 1M snapshot records
 #: (~10M rows): see BENCHMARKS.md.
 COMMIT_ROWS = 3_000_000
+log = logging.getLogger("lineage.bulk")
 
 
 class StagedGroup:
@@ -115,6 +118,7 @@ class StagedGroup:
         conn = self.store._conn
         for writer in self.writers.values():
             writer.close()
+        started = time.perf_counter()
         for table in ["Node", *(t.value for t in EdgeType)]:
             if table in self.writers:
                 # COPY takes no parameter for a file; the path is our own mkdtemp name, not input.
@@ -122,8 +126,15 @@ class StagedGroup:
         if self.checkpoint:
             key, value = self.checkpoint
             conn.execute("MERGE (c:Checkpoint {key: $k}) SET c.value = $v", {"k": key, "v": value})
+        copied = time.perf_counter()
         conn.execute("COMMIT")
         self.open = False
+        log.info(
+            "committed %s staged rows: COPY %.1f s, commit %.1f s",
+            f"{self.rows:,}",
+            copied - started,
+            time.perf_counter() - copied,
+        )
 
     def discard(self) -> None:
         if self.open:
