@@ -157,7 +157,7 @@ def load_snapshot_cmd(
     ] = BATCH_SIZE,
     workers: Annotated[
         int | None,
-        typer.Option("--workers", min=0, help="Parsing processes [default: one per core; 0 parses in-process]."),
+        typer.Option("--workers", min=0, help="Parsing processes (default: one per core; 0: parse in-process)."),
     ] = None,
     commit_rows: Annotated[
         int | None,
@@ -168,10 +168,10 @@ def load_snapshot_cmd(
 ) -> None:
     """Bulk-load the Kaggle arXiv metadata snapshot, streamed and resumable.
 
-    Commits carry a checkpoint (the byte offset reached): after an interruption, the same command
-    carries on after the last commit. Neo4j commits every batch; the embedded store stages new
-    rows on disk and commits about every --commit-rows (3,000,000) of them, since each of its
-    commits rewrites much of the tables.
+    Commits carry a checkpoint (the byte offset reached): after an
+    interruption, the same command carries on after the last commit.
+    Neo4j commits every batch; the embedded store stages new rows on disk
+    and commits about every --commit-rows (3,000,000) of them.
 
     A bad line is a failure naming FILE:LINE (exit 1); the rest still loads.
 

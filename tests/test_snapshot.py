@@ -246,6 +246,16 @@ def test_cli_summary_and_exit_codes(cli, broken: Path) -> None:
     assert "4 failure(s)" in bad.output and f"{broken}:7: no 'id'" in bad.output
 
 
+def test_cli_workers_and_commit_rows(cli, broken: Path) -> None:
+    out = cli("load", "snapshot", str(broken), "--categories", "all", "--workers", "2", "--batch-size", "40")
+    assert out.exit_code == 1 and f"{broken}:13: abc: not an arXiv identifier" in out.output
+    again = cli("load", "snapshot", str(SAMPLE), "--categories", "all", "--workers", "0", "--commit-rows", "50")
+    assert again.exit_code == 0, again.output
+    assert "nodes 710 added" in " ".join(again.output.split())  # 200 papers, 510 authors, many commits
+    bad = cli("load", "snapshot", str(SAMPLE), "--workers", "-1")
+    assert bad.exit_code == 2 and "--workers" in bad.output
+
+
 def test_cli_help_has_examples(cli) -> None:
     out = cli("load", "snapshot", "--help").output
     assert "lineage load snapshot" in out and "--categories" in out
