@@ -175,6 +175,9 @@ def store_table(table: str, rows: list[dict[str, Any]]) -> pa.Table:
 def staged_bulk(store: LadybugStore, commit_rows: int | None = None) -> Iterator[Any]:
     """:meth:`graph.store.GraphStore.bulk` for the embedded store (see the module docstring)."""
     limit = commit_rows or COMMIT_ROWS
+    db = Path(store.location)
+    for stale in db.parent.glob(db.name + ".staging-*"):  # left by a load that was killed outright
+        shutil.rmtree(stale, ignore_errors=True)  # (the engine lets one process write: none is ours now)
     known = KnownRows()
     group = StagedGroup(store, known)
 

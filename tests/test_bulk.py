@@ -126,3 +126,17 @@ def test_a_failed_bulk_load_keeps_what_was_committed_and_nothing_after(store, tm
     if store.backend == "ladybug":  # staged files are gone, and the store answers queries again
         assert not list(Path(store.location).parent.glob("*.staging-*"))
     assert run_query(store, "search", {"q": "Paper 1"}).rows
+
+
+def test_staging_left_by_a_killed_load_is_removed(tmp_path: Path) -> None:
+    from graph.backends import open_store
+
+    store = open_store("ladybug", path=tmp_path / "db.lbug")
+    stale = tmp_path / "db.lbug.staging-killed"
+    stale.mkdir()
+    (stale / "Node.parquet").write_bytes(b"half a file")
+    with store.bulk() as write:
+        write(prepare_records(BATCHES[0]))
+    assert not stale.exists() and not list(tmp_path.glob("*.staging-*"))
+    assert store.counts()["Paper"] == 2
+    store.close()
