@@ -181,18 +181,19 @@ def staged_bulk(store: LadybugStore, commit_rows: int | None = None) -> Iterator
     known = KnownRows()
     group = StagedGroup(store, known)
 
+    def commit_and_start_over() -> StagedGroup:
+        group.commit()
+        group.discard()
+        return StagedGroup(store, known)
+
     def write(batch: Batch) -> LoadReport:
         nonlocal group
         if group.open and group.must_commit_first(batch):
-            group.commit()
-            group.discard()
-            group = StagedGroup(store, known)
+            group = commit_and_start_over()
         report = group.write(batch)
         known.remember(batch)
         if group.rows >= limit:
-            group.commit()
-            group.discard()
-            group = StagedGroup(store, known)
+            group = commit_and_start_over()
         return report
 
     with store._lock:

@@ -73,7 +73,7 @@ class Batch:
     #: Filled by :meth:`seal` (in a parsing worker, say): node fingerprints, and the rows as
     #: Arrow tables in dict order (``"Node"`` and one per edge type) for a backend that copies
     #: them in bulk. Any later change to the batch drops them.
-    sealed: dict[str, int] | None = None
+    prints: dict[str, int] | None = None
     tables: dict[str, Any] | None = None
 
     def add_node(self, row: dict[str, Any]) -> None:
@@ -81,13 +81,13 @@ class Batch:
         before = self.nodes.get(row["id"])
         self.nodes[row["id"]] = row if before is None else merge_node(before, row)
         self.size += 1
-        self.sealed = self.tables = None
+        self.prints = self.tables = None
 
     def fingerprints(self) -> dict[str, int]:
         """:func:`fingerprint` of every node row, computed once."""
-        if self.sealed is None:
-            self.sealed = {i: fingerprint(row) for i, row in self.nodes.items()}
-        return self.sealed
+        if self.prints is None:
+            self.prints = {i: fingerprint(row) for i, row in self.nodes.items()}
+        return self.prints
 
     def seal(self, tables: Callable[[Batch], dict[str, Any]] | None = None) -> Batch:
         """Compute the fingerprints (and ``tables``, e.g. :func:`graph.ladybug_bulk.batch_tables`) ahead of the writer."""
@@ -338,17 +338,13 @@ def plan_batch(
             changed_nodes.append(merged)
     report.nodes_added, report.nodes_updated = len(new_nodes), len(changed_nodes)
 
-    unknown = {
-        n
-        for key in batch.edges
-        for n in (key[1], key[2])
-        if n not in rows and n not in existing and not (known and n in known)
-    }
+    ends = {n for key in batch.edges for n in (key[1], key[2]) if n not in rows and n not in existing}
+    written = {n for n in ends if n in known} if known else set()  # exist: this load wrote them
+    unknown = ends - written
     # Endpoints outside the batch only need to exist: ask for ids, not whole nodes.
     outside = (fetch_ids or (lambda ids: set(fetch_nodes(ids))))(sorted(unknown)) if unknown else set()
     missing = unknown - set(outside)
-    if known:
-        outside = set(outside) | {n for key in batch.edges for n in (key[1], key[2]) if n not in rows and n in known}
+    outside = set(outside) | written
     if missing:
         key = next(k for k in batch.edges if k[1] in missing or k[2] in missing)
         gone = key[1] if key[1] in missing else key[2]

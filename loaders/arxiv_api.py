@@ -561,7 +561,7 @@ def add_paper(batch: Batch, paper: Paper, evidence: str, retrieved: dt.date, sou
     rows equal those of :func:`paper_records`.
     """
     batch.add_node(node_row(paper))
-    # Plain values, not a Provenance model per paper (the same entry, validated once by type).
+    # Plain values, not a Provenance model per paper: they come from the validated paper and typed arguments.
     src, day, authored, pid = source.value, retrieved.isoformat(), EdgeType.AUTHORED.value, paper.id
     provenance = [{"source": src, "evidence": evidence, "confidence": 1.0, "retrieved": day}]
     flat = merge_provenance([], provenance)

@@ -313,14 +313,14 @@ def parse_range(
     is returned, and collecting them over and over took a third of the time (measured).
     """
     report = ArxivLoadReport()
-    paused = gc.isenabled()
+    collecting = gc.isenabled()
     gc.disable()
     try:
         lines = iter_snapshot(path, flt, start=start, report=report, stop=end, first_line=first_line)
         papers = [paper for _, paper in lines if paper]
         batch = prepare_papers(papers, retrieved, (key, str(end))).seal(tables)
     finally:
-        if paused:
+        if collecting:
             gc.enable()
     return Parsed(end, batch, len(papers), report.skipped, report.skip_reasons, report.failures)
 
@@ -436,8 +436,7 @@ def load_snapshot(
     # the bulk writer decides when to commit (see GraphStore.bulk).
     with store.bulk(commit_rows) as write:
         for item in pipelined(_chunks(ranges, report), depth=1):
-            if item.batch is not None:
-                write_papers(store, written, item.batch, write, curated)
+            write_papers(store, written, item.batch, write, curated)
             tick(item)
     report += written
     return report
@@ -445,9 +444,9 @@ def load_snapshot(
 
 @dataclass
 class _Chunk:
-    """A batch ready to write (``batch`` None: only a progress tick), and how far the file is read."""
+    """A batch ready to write, and how far the file is read."""
 
-    batch: Batch | None
+    batch: Batch
     offset: int
     read: int  # papers read so far
 
