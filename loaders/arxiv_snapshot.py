@@ -78,11 +78,13 @@ def first_version_date(record: dict[str, Any]) -> dt.date | None:
     if not created:
         return None
     parts = created.split() if isinstance(created, str) else ()
-    if len(parts) == 6 and parts[5] == "GMT" and parts[2] in _MONTHS and parts[1].isdigit() and parts[3].isdigit():
+    # day, month, four-digit year, HH:MM:SS, GMT (the parser reads two-digit years as 19xx/20xx)
+    if len(parts) == 6 and parts[5] == "GMT" and parts[2] in _MONTHS and len(parts[3]) == 4 and len(parts[4]) == 8:
         try:
+            dt.time.fromisoformat(parts[4])  # an impossible time fails, as it does in the parser
             return dt.date(int(parts[3]), _MONTHS[parts[2]], int(parts[1]))
         except ValueError:
-            pass  # e.g. 31 Feb: let the full parser name the problem
+            pass  # e.g. 31 Feb or 25:99:00: let the full parser name the problem
     try:
         return parsedate_to_datetime(created).astimezone(dt.UTC).date()
     except (TypeError, ValueError) as exc:

@@ -63,11 +63,17 @@ def test_v1_dates_read_directly_agree_with_the_rfc_2822_parser() -> None:
 
     created = [json.loads(line)["versions"][0]["created"] for line in SAMPLE.read_text().splitlines()]
     created += ["Sun, 31 Dec 2023 23:30:00 -0100", "Mon, 1 Jan 2024 00:30:00 +0200", "1 Jan 2024 10:00:00 GMT"]
+    created += ["Mon, 2 Apr 07 19:18:42 GMT", "Mon, 2 Apr 2007 19:18 GMT"]  # two-digit year, no seconds
     for text in created:
         want = parsedate_to_datetime(text).astimezone(dt.UTC).date()
         assert first_version_date({"versions": [{"created": text}]}) == want, text
     assert first_version_date({"versions": [{"created": "Sun, 31 Dec 2023 23:30:00 -0100"}]}) == dt.date(2024, 1, 1)
-    for bad in ("Fri, 31 Feb 2023 10:00:00 GMT", "yesterday"):
+    for bad in (
+        "Fri, 31 Feb 2023 10:00:00 GMT",
+        "Mon, 2 Apr 2007 25:99:00 GMT",
+        "Mon, 2 Apr 2007 23:59:60 GMT",
+        "yesterday",
+    ):
         with pytest.raises(LineError, match="not an RFC 2822 date"):
             first_version_date({"versions": [{"created": bad}]})
 
