@@ -159,8 +159,7 @@ def store_table(table: str, rows: list[dict[str, Any]]) -> pa.Table:
     """Rows as the Arrow table ``COPY`` reads: nodes by column, edges with ``from``/``to`` first.
 
     Node rows convert as one struct array (Arrow reads the dicts in C++: half the time of a
-    column at a time, measured). A bulk load's edges share their provenance lists (one per
-    paper), so each list object is JSON-encoded once.
+    column at a time, measured).
     """
     from graph.ladybug_store import ARROW_TYPES, EDGE_TYPES_HERE, JSON_EDGE_COLUMNS, dumps_list
 
@@ -171,17 +170,8 @@ def store_table(table: str, rows: list[dict[str, Any]]) -> pa.Table:
         "from": pa.array([r["source"] for r in rows], type=pa.string()),
         "to": pa.array([r["target"] for r in rows], type=pa.string()),
     }
-    encoded: dict[int, str] = {}  # id() of a list the rows hold -> its JSON (the rows keep it alive)
-
-    def as_json(value: list[Any] | None) -> str:
-        key = id(value)
-        text = encoded.get(key)
-        if text is None:
-            text = encoded[key] = dumps_list(value)
-        return text
-
     for c, t in EDGE_TYPES_HERE.items():  # list columns are JSON text here (graph/ladybug_store.py)
-        values = [as_json(r.get(c)) for r in rows] if c in JSON_EDGE_COLUMNS else [r.get(c) for r in rows]
+        values = [dumps_list(r.get(c)) for r in rows] if c in JSON_EDGE_COLUMNS else [r.get(c) for r in rows]
         arrays[c] = pa.array(values, type=ARROW_TYPES[t])
     return pa.table(arrays)
 
