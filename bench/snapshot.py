@@ -213,7 +213,15 @@ def worker(backend: str, file: str, batch_size: int, tmp: str, workers: int | No
 
     # the embedded store's group commits, with their timings, on stderr (printed by measure)
     logging.basicConfig(level=logging.INFO, format="# %(relativeCreated)8.0f ms %(message)s")
-    if backend == "neo4j":
+    server = None
+    if backend == "neo4j-import":
+        # A server of its own: the import stops and restarts it, which a server the parent
+        # process owns (and watches) would not survive.
+        from lineage.neo4j_server import Neo4jServer
+
+        server = Neo4jServer.start(Path(tmp) / "neo4j", password="bench-pass")
+        store = open_store("neo4j", uri=server.uri, user=server.user, password=server.password, server=server)
+    elif backend == "neo4j":
         store = open_store(
             "neo4j",
             uri=os.environ["NEO4J_URI"],
@@ -240,6 +248,8 @@ def worker(backend: str, file: str, batch_size: int, tmp: str, workers: int | No
     if backend == "neo4j" and not os.environ.get("LINEAGE_BENCH_OWN_SERVER"):
         store.clear()  # a server someone else runs; ours is thrown away (deleting 5M edges took minutes)
     store.close()
+    if server is not None:
+        server.stop()
     rows = report.nodes_added + report.nodes_updated + report.edges_added + report.edges_updated
     print(
         json.dumps(
@@ -291,6 +301,11 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=5000)
     parser.add_argument("--neo4j", action="store_true", help="also Neo4j (NEO4J_URI, or start the project's server)")
     parser.add_argument("--neo4j-only", action="store_true", help="skip the embedded store")
+    parser.add_argument(
+        "--neo4j-import",
+        action="store_true",
+        help="also Neo4j by neo4j-admin import into an empty server of its own (graph/neo4j_import.py)",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
         "--llm-share",
@@ -312,7 +327,12 @@ def main() -> None:
     env = dict(os.environ)
     server = None
     backends = [] if args.neo4j_only else ["ladybug"]
-    if args.neo4j or args.neo4j_only or env.get("NEO4J_URI"):
+    if args.neo4j_import:
+        from bench.backends import use_bench_memory
+
+        use_bench_memory(env)
+        backends.append("neo4j-import")
+    if args.neo4j or (args.neo4j_only and not args.neo4j_import) or env.get("NEO4J_URI"):
         backends.append("neo4j")
         if not env.get("NEO4J_URI"):
             from bench.backends import use_bench_memory

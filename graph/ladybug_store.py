@@ -209,7 +209,9 @@ class LadybugStore:
                 raise
         return plan.report
 
-    def bulk(self, commit_rows: int | None = None) -> AbstractContextManager[Callable[[Batch], LoadReport]]:
+    def bulk(
+        self, commit_rows: int | None = None, late: LoadReport | None = None
+    ) -> AbstractContextManager[Callable[[Batch], LoadReport]]:
         """Stage new rows on disk and commit them in groups (graph/ladybug_bulk.py says why)."""
         return staged_bulk(self, commit_rows)
 

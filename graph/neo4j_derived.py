@@ -28,11 +28,14 @@ INDEXES = [
     ),
 ]
 
-#: Every text ``search`` matches (id, name, aliases), lower-cased, one per line: a node whose
-#: texts contain the query has this containing it, so the text index finds a superset and the
-#: query re-checks each text.
+#: Every text ``search`` matches (id, name, aliases), lower-cased, joined by SEPARATOR: a node
+#: whose texts contain the query has this containing it, so the text index finds a superset and
+#: the query re-checks each text. The separator is the record separator, not a line break, so
+#: the text fits on one line of neo4j-admin import's CSV (graph/neo4j_import.py).
+SEPARATOR = "\x1e"
 SET_SEARCH = (
-    f"n.{SEARCH} = lower(reduce(s = n.id + '\\n' + coalesce(n.name, ''), a IN coalesce(n.aliases, []) | s + '\\n' + a))"
+    f"n.{SEARCH} = lower(reduce(s = n.id + '\\u001e' + coalesce(n.name, ''), "
+    "a IN coalesce(n.aliases, []) | s + '\\u001e' + a))"
 )
 
 #: Same counts as top-influential's live text: citations of the node, plus (models and methods)
@@ -48,7 +51,7 @@ COUNTED = ("INTRODUCES", "BUILDS_ON")
 _INTRODUCED = "UNWIND $ids AS i MATCH (:Node {id: i})-[:INTRODUCES]->(m:Node) RETURN DISTINCT m.id AS id"
 
 #: Bumped when what is derived changes; an older database is backfilled once on open.
-VERSION = "1"
+VERSION = "2"  # 2: SEPARATOR instead of a line break
 MARKER = "neo4j:derived"
 
 

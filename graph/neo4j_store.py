@@ -14,7 +14,7 @@ from typing import Any
 import neo4j
 from neo4j.exceptions import AuthError, ClientError, Neo4jError, ServiceUnavailable
 
-from graph import neo4j_derived
+from graph import neo4j_derived, neo4j_import
 from graph.errors import StoreError
 from graph.schema import EDGE_COLUMNS, NODE_COLUMNS, NODE_LABELS, Edge, EdgeType
 from graph.store import (
@@ -92,17 +92,33 @@ class Neo4jStore:
     backend = "neo4j"
     bulk_tables = None  # rows go over Bolt as they are
 
-    def __init__(self, uri: str, user: str = "neo4j", password: str | None = None, database: str | None = None) -> None:
-        self.location, self.database = uri, database
-        auth = (user, password) if password is not None else None
+    def __init__(
+        self,
+        uri: str,
+        user: str = "neo4j",
+        password: str | None = None,
+        database: str | None = None,
+        *,
+        server: neo4j_import.OfflineImporter | None = None,
+    ) -> None:
+        """``server``: the local server behind ``uri``, if this process may stop it for an
+        import into its empty database (:mod:`graph.neo4j_import`); None for any other."""
+        self.location, self.database, self.server = uri, database, server
+        self._auth = (user, password) if password is not None else None
+        self._connect()
+
+    def _connect(self) -> None:
         try:
             # Server notifications ("label does not exist" on a young database) are noise to users
             # and were printed to their terminals; errors still raise.
-            self._driver = neo4j.GraphDatabase.driver(uri, auth=auth, notifications_min_severity="OFF")
+            self._driver = neo4j.GraphDatabase.driver(self.location, auth=self._auth, notifications_min_severity="OFF")
             self._driver.verify_connectivity()
         except (Neo4jError, ServiceUnavailable, ValueError, OSError) as exc:
-            raise _friendly(uri, exc) from None
+            raise _friendly(self.location, exc) from None
         self._ensure_constraints()
+
+    def _disconnect(self) -> None:
+        self._driver.close()
 
     def _session(self, read: bool = False) -> neo4j.Session:
         mode = neo4j.READ_ACCESS if read else neo4j.WRITE_ACCESS
@@ -273,9 +289,19 @@ class Neo4jStore:
         except ServiceUnavailable as exc:
             raise _friendly(self.location, exc) from None
 
-    def bulk(self, commit_rows: int | None = None) -> AbstractContextManager[Callable[[Batch], LoadReport]]:
-        """One transaction a batch: Neo4j commits cost little next to the writes."""
+    def bulk(
+        self, commit_rows: int | None = None, late: LoadReport | None = None
+    ) -> AbstractContextManager[Callable[[Batch], LoadReport]]:
+        """By ``neo4j-admin database import`` into an empty database of a server this process
+        may restart (:mod:`graph.neo4j_import`); otherwise one transaction a batch, since
+        Neo4j commits cost little next to the writes."""
+        if self.server is not None and self.database in (None, "neo4j") and neo4j_import.is_empty(self):
+            return neo4j_import.importing(self, self.server, late)
         return batch_by_batch(self)
+
+    def _refresh_counts(self, new_edges: list[dict[str, Any]]) -> None:
+        with self._session() as session:
+            session.execute_write(lambda tx: neo4j_derived.refresh_counts(tx, new_edges))
 
     # -- housekeeping --------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:

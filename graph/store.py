@@ -41,6 +41,7 @@ class LoadReport:
     batches: int = 0
     skipped: int = 0
     failures: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # for the summary: how the load went
 
     def __iadd__(self, other: LoadReport) -> LoadReport:
         """Add counts; extend lists and counters in place (iterators may still be appending to
@@ -139,13 +140,16 @@ class GraphStore(Protocol):
         """Upsert one batch (records, or a :class:`Batch` prepared ahead) in one transaction;
         on any error nothing of it is written. ``known``: see :func:`plan_batch`."""
 
-    def bulk(self, commit_rows: int | None = None) -> AbstractContextManager[Callable[[Batch], LoadReport]]:
+    def bulk(
+        self, commit_rows: int | None = None, late: LoadReport | None = None
+    ) -> AbstractContextManager[Callable[[Batch], LoadReport]]:
         """A writer for one bulk load: ``with store.bulk() as write: write(batch)``.
 
         Each batch's checkpoint is committed with its rows, so a re-run resumes after the last
         committed one; a backend may commit several batches at once (about ``commit_rows``
         rows, None: its default), and on an error everything since its last commit is rolled
-        back. Nodes the load wrote are not looked up again (:class:`KnownRows`).
+        back. Nodes the load wrote are not looked up again (:class:`KnownRows`). A backend
+        that writes some rows only at the end (Neo4j's import) adds their counts to ``late``.
         """
 
     def read(

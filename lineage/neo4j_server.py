@@ -24,7 +24,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -33,11 +33,14 @@ from urllib.parse import urlsplit
 __all__ = [
     "DEFAULT_PASSWORD",
     "DEFAULT_USER",
+    "DetachedServer",
     "Neo4jServer",
     "Neo4jServerError",
     "build",
     "default_data_dir",
+    "detached_at",
     "java_available",
+    "offline_import",
     "start_detached",
     "status",
     "stop_detached",
@@ -222,6 +225,7 @@ def _launch(
     java = _java()
     assert java is not None  # checked by java_available()
     data_dir = data_dir.resolve()
+    _restore_before_import(data_dir)
     logs = data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     heap = os.environ.get(HEAP_ENV, "").strip() or "512m"
@@ -290,6 +294,66 @@ def _port_open(uri: str, timeout: float = 1.0) -> bool:
         return False
 
 
+#: The import tool's memory: its heap, and what it may use off the heap (its default is 90%
+#: of the machine). LINEAGE_NEO4J_IMPORT_MEMORY overrides the second.
+IMPORT_HEAP = "2g"  # at 1 GB the tool warned it might be too small for 1M records
+IMPORT_MEMORY_ENV = "LINEAGE_NEO4J_IMPORT_MEMORY"
+DATABASE = "neo4j"
+
+
+def _import_dirs(data_dir: Path) -> tuple[list[Path], list[Path]]:
+    """The default database's store and transaction directories, and where an import moves them."""
+    parts = [data_dir / "data" / "databases" / DATABASE, data_dir / "data" / "transactions" / DATABASE]
+    return parts, [p.with_name(p.name + ".before-import") for p in parts]
+
+
+def _restore_before_import(data_dir: Path) -> None:
+    """Put back a database an import moved aside and did not finish (the loader was killed)."""
+    for old, saved in zip(*_import_dirs(data_dir), strict=True):
+        if saved.exists():
+            shutil.rmtree(old, ignore_errors=True)
+            saved.rename(old)
+
+
+def offline_import(data_dir: Path, args: Sequence[str], log_file: Path, timeout: float = 6 * 3600) -> None:
+    """``neo4j-admin database import full <args>`` into the stopped server's default database.
+
+    The database it replaces (empty: :mod:`graph.neo4j_import` checks) is moved aside first and
+    put back if the import fails, so a failed import leaves the server as it was.
+    """
+    java = _java()
+    if java is None:
+        raise Neo4jServerError("cannot import into Neo4j: java not found on PATH")
+    build()
+    data_dir = Path(data_dir).resolve()
+    parts, aside = _import_dirs(data_dir)
+    _restore_before_import(data_dir)
+    for old, saved in zip(parts, aside, strict=True):
+        if old.exists():
+            old.rename(saved)
+    memory = os.environ.get(IMPORT_MEMORY_ENV, "").strip() or "2g"
+    cmd = [java, f"-Xmx{IMPORT_HEAP}", *JVM_OPTS, "-cp", f"{LIB_DIR}/*:{JAR}", "org.neo4j.cli.AdminTool"]
+    cmd += ["database", "import", "full", "--verbose", f"--max-off-heap-memory={memory}", *args]
+    env = {**os.environ, "NEO4J_HOME": str(data_dir), "NEO4J_CONF": str(data_dir / "conf")}
+    (data_dir / "conf").mkdir(exist_ok=True)
+    try:
+        with open(log_file, "wb") as out:
+            proc = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=data_dir, timeout=timeout)
+        if proc.returncode != 0:
+            raise Neo4jServerError(
+                f"neo4j-admin database import failed (exit {proc.returncode}); the database is as it was\n"
+                + _tail_file(Path(log_file), 30)
+            )
+    except BaseException:
+        for old, saved in zip(parts, aside, strict=True):
+            shutil.rmtree(old, ignore_errors=True)
+            if saved.exists():
+                saved.rename(old)
+        raise
+    for saved in aside:
+        shutil.rmtree(saved, ignore_errors=True)
+
+
 class Neo4jServer:
     """A Neo4j server owned by this process: stopped by :meth:`stop`, ``with``, or our death."""
 
@@ -348,6 +412,15 @@ class Neo4jServer:
 
     def is_running(self) -> bool:
         return self._proc.poll() is None
+
+    def import_offline(self, args: Sequence[str], log_file: Path, timeout: float = 120) -> None:
+        """Stop, :func:`offline_import`, start again on the same port (``timeout``: for the start)."""
+        port = urlsplit(self.uri).port or 0
+        _terminate(self._proc, grace=60)
+        try:
+            offline_import(self.data_dir, args, log_file)
+        finally:
+            self._proc, self.uri = _launch(self.data_dir, port, self.password, timeout, detached=False)
 
     def stop(self, timeout: float = 30) -> None:
         """Shut down cleanly (SIGTERM), kill after `timeout`; idempotent, leaves no process."""
@@ -451,6 +524,39 @@ def stop_detached(data_dir: Path, timeout: float = 30) -> bool:
             _signal_and_wait(pid, data_dir, timeout)
     (data_dir / STATE_FILE).unlink(missing_ok=True)
     return stopped
+
+
+class DetachedServer:
+    """The server ``lineage neo4j start`` runs, as a :class:`graph.neo4j_import.OfflineImporter`:
+    a bulk load into its empty database stops it, imports and starts it again, same port and password."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = Path(data_dir).resolve()
+
+    def import_offline(self, args: Sequence[str], log_file: Path, timeout: float = 120) -> None:
+        state = status(self.data_dir)
+        if state is None:
+            raise Neo4jServerError(f"no Neo4j running for {self.data_dir} (lineage neo4j start)")
+        port = urlsplit(state["uri"]).port or DETACHED_PORT
+        stop_detached(self.data_dir)
+        try:
+            offline_import(self.data_dir, args, log_file)
+        finally:
+            start_detached(self.data_dir, port, state.get("password"), timeout)
+
+
+def detached_at(uri: str, data_dir: Path | None = None) -> DetachedServer | None:
+    """The server ``lineage neo4j start`` runs, if ``uri`` is its address; None for any other
+    (a remote server, Aura, one started by someone else)."""
+    data_dir = data_dir or default_data_dir()
+    state = status(data_dir)
+    if state is None:
+        return None
+    ours, asked = urlsplit(str(state["uri"])), urlsplit(uri)
+    local = {"127.0.0.1", "localhost", "::1"}
+    if asked.hostname in local and ours.hostname in local and (asked.port or 7687) == ours.port:
+        return DetachedServer(data_dir)
+    return None
 
 
 def _signal_and_wait(pid: int, data_dir: Path, timeout: float) -> None:

@@ -41,6 +41,11 @@ class Settings:
     def open_store(self):
         from graph.backends import open_store
 
+        server = None
+        if self.neo4j_uri:
+            from lineage.neo4j_server import detached_at
+
+            server = detached_at(self.neo4j_uri)  # `lineage neo4j start`'s: bulk loads may import
         return open_store(
             self.backend,
             path=self.db,
@@ -49,4 +54,5 @@ class Settings:
             password=self.neo4j_password,
             database=self.neo4j_database,
             buffer_pool_mb=self.buffer_pool_mb,
+            server=server,
         )

@@ -450,7 +450,7 @@ def load_snapshot(
     curated = curated_papers(store)
     # Receiving parsed ranges (and, in-process, parsing them) overlaps writing the batch before;
     # the bulk writer decides when to commit (see GraphStore.bulk).
-    with store.bulk(commit_rows) as write:
+    with store.bulk(commit_rows, late=written) as write:
         for item in pipelined(_chunks(ranges, report), depth=1):
             write_papers(store, written, item.batch, write, curated)
             tick(item)

@@ -30,10 +30,9 @@ PAPER_FIELDS = frozenset(Paper.model_fields) - {"label"}
 
 @dataclass
 class SourceReport(LoadReport):
-    """A :class:`LoadReport` plus why records were skipped and notes for the summary."""
+    """A :class:`LoadReport` plus why records were skipped."""
 
     skip_reasons: Counter[str] = field(default_factory=Counter)
-    notes: list[str] = field(default_factory=list)
 
     def skip(self, reason: str, n: int = 1) -> None:
         if n:

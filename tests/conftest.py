@@ -23,6 +23,17 @@ FIXTURES = Path(__file__).parent / "fixtures"
 BACKENDS = ["ladybug", "neo4j"]
 
 
+def require_java() -> None:
+    """Skip (or, with LINEAGE_REQUIRE_NEO4J=1, fail) where the project cannot run its own Neo4j."""
+    from lineage.neo4j_server import java_available
+
+    reason = java_available()
+    if reason:
+        if os.environ.get("LINEAGE_REQUIRE_NEO4J") == "1":
+            pytest.fail(f"Neo4j required (LINEAGE_REQUIRE_NEO4J=1) but {reason}")
+        pytest.skip(f"Neo4j tests need Java 17 and Maven: {reason}")
+
+
 @pytest.fixture(scope="session")
 def neo4j_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str | None]]:
     """Connection settings of a real Neo4j; started here unless NEO4J_URI points at one."""
@@ -33,13 +44,9 @@ def neo4j_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
             "password": os.environ.get("NEO4J_PASSWORD"),
         }
         return
-    from lineage.neo4j_server import Neo4jServer, java_available
+    from lineage.neo4j_server import Neo4jServer
 
-    reason = java_available()
-    if reason:
-        if os.environ.get("LINEAGE_REQUIRE_NEO4J") == "1":
-            pytest.fail(f"Neo4j required (LINEAGE_REQUIRE_NEO4J=1) but {reason}")
-        pytest.skip(f"Neo4j tests need Java 17 and Maven: {reason}")
+    require_java()
     server = Neo4jServer.start(data_dir=tmp_path_factory.mktemp("neo4j"), password="lineage-test")
     try:
         yield {"uri": server.uri, "user": server.user, "password": server.password}
