@@ -171,7 +171,11 @@ def load_snapshot_cmd(
     Commits carry a checkpoint (the byte offset reached): after an
     interruption, the same command carries on after the last commit.
     Neo4j commits every batch; the embedded store stages new rows on disk
-    and commits about every --commit-rows (3,000,000) of them.
+    and commits about every --commit-rows (3,000,000) of them. Into an
+    empty database of the server `lineage neo4j start` runs, the load is
+    staged as CSV and imported with neo4j-admin (the server restarts):
+    about 3x faster at 1M records. Interrupted before the import, the
+    database stays empty and the same command starts over.
 
     A bad line is a failure naming FILE:LINE (exit 1); the rest still loads.
 
