@@ -259,7 +259,8 @@ def worker(backend: str, file: str, batch_size: int, tmp: str, workers: int | No
                 "rows": rows,
                 "failures": len(report.failures),
                 "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                # the largest parsing process (ru_maxrss of children is the largest one, not a sum)
+                # the largest child process (ru_maxrss of children is the largest one, not a sum):
+                # a parsing process, or with --neo4j-import also the server and the import tool
                 "worker_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
                 "counts": counts,
             }
@@ -365,7 +366,8 @@ def main() -> None:
                     print(
                         f"{n:>9,} {backend:>8} {r['papers']:>8,} {r['seconds']:>8.1f} {rate:>9,.0f} "
                         f"{r['rows'] / r['seconds']:>9,.0f} {r['rss_mb']:>7,.0f}MB {rate / base:>10.2f}x "
-                        f"(largest parsing process {r['worker_rss_mb']:,.0f}MB; {r['failures']} failures)",
+                        f"(largest {'child' if backend == 'neo4j-import' else 'parsing'} process {r['worker_rss_mb']:,.0f}MB; "
+                        f"{r['failures']} failures)",
                         flush=True,
                     )
     finally:
