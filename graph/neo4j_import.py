@@ -272,6 +272,11 @@ def finish(store: Neo4jStore, server: OfflineImporter, staging: Staging) -> Load
         return _write_rest(store, staging)  # nothing to import (every line skipped, say)
     started = time.perf_counter()
     args = staging.import_args()
+    log.info(
+        "staged %s nodes and %s edges: the server stops, imports them with neo4j-admin and starts again",
+        f"{staging.nodes:,}",
+        f"{staging.edges:,}",
+    )
     store._disconnect()
     try:
         server.import_offline(args, staging.dir / "import.log")

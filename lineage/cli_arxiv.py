@@ -8,6 +8,7 @@ anything failed, after loading everything that could be loaded.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,6 +45,26 @@ def progress_bar(label: str) -> Iterator[Any]:
             bar.update(task, completed=p.done, total=p.total, papers=p.papers, rate=p.rate)
 
         yield tick
+
+
+@contextmanager
+def bulk_messages() -> Iterator[None]:
+    """What a bulk load's store says on the way (group commits, an import: minutes with the
+    bar at 100%), one line each on stderr, above the bar on a terminal."""
+
+    class ToStderr(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            err.print(record.getMessage(), markup=False, highlight=False, soft_wrap=True)
+
+    logger, handler = logging.getLogger("lineage.bulk"), ToStderr(logging.INFO)
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def summarise(report: Any, what: str) -> None:
@@ -186,7 +207,7 @@ def load_snapshot_cmd(
     from loaders.arxiv_snapshot import load_snapshot
 
     prefixes = [] if categories.strip().lower() == "all" else [c.strip() for c in categories.split(",") if c.strip()]
-    with opened(ctx) as store, progress_bar(file.name) as tick:
+    with opened(ctx) as store, progress_bar(file.name) as tick, bulk_messages():
         report = load_snapshot(
             store,
             file,

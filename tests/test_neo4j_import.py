@@ -249,6 +249,7 @@ def test_the_cli_imports_into_the_server_lineage_neo4j_start_runs(tmp_path: Path
         result = CliRunner().invoke(app, ["load", "snapshot", str(SAMPLE), "--categories", "math"], env=env)
         assert result.exit_code == 0, result.output
         assert "with neo4j-admin database import" in result.output
+        assert "the server stops, imports them with neo4j-admin" in result.stderr  # said before it happens
         after = ns.status(ns.default_data_dir())
         assert after is not None and after["pid"] != state["pid"] and after["uri"] == state["uri"]
         again = CliRunner().invoke(app, ["load", "snapshot", str(SAMPLE), "--categories", "math"], env=env)
