@@ -325,18 +325,17 @@ def main() -> None:
         worker(args.worker[0], args.worker[1], args.batch_size, args.tmp, args.workers, args.commit_rows)
         return
 
+    from bench.backends import use_bench_memory
+
     env = dict(os.environ)
     server = None
     backends = [] if args.neo4j_only else ["ladybug"]
     if args.neo4j_import:
-        from bench.backends import use_bench_memory
-
         use_bench_memory(env)
         backends.append("neo4j-import")
     if args.neo4j or (args.neo4j_only and not args.neo4j_import) or env.get("NEO4J_URI"):
         backends.append("neo4j")
         if not env.get("NEO4J_URI"):
-            from bench.backends import use_bench_memory
             from lineage.neo4j_server import Neo4jServer
 
             use_bench_memory(os.environ)

@@ -34,9 +34,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from graph import neo4j_derived
-from graph.errors import MissingEndpointError, StoreError
+from graph.errors import StoreError
 from graph.schema import EDGE_COLUMNS, NODE_COLUMNS, provenance_of
-from graph.store import Batch, LoadReport, chunks
+from graph.store import Batch, LoadReport, chunks, missing_endpoint
 
 if TYPE_CHECKING:
     from graph.neo4j_store import Neo4jStore
@@ -164,11 +164,7 @@ class Staging:
         earlier = {n for n in ends if n in staged}  # nodes of earlier batches: staged or kept back
         missing = ends - earlier - batch.nodes.keys()
         if missing:
-            key = next(k for k in batch.edges if k[1] in missing or k[2] in missing)
-            gone = key[1] if key[1] in missing else key[2]
-            raise MissingEndpointError(
-                f"edge {key[0]} {key[1]} -> {key[2]}: node {gone!r} is not in this batch or the store"
-            )
+            raise missing_endpoint(batch, missing)
         lines, kept = [], Batch()
         for node_id, row in batch.nodes.items():
             known = staged.get(node_id)
@@ -213,7 +209,8 @@ class Staging:
         self.edge_file.close()
 
     def import_args(self) -> list[str]:
-        """``neo4j-admin database import full`` arguments for the staged files."""
+        """Write the files' headers and the marker node, and return the ``neo4j-admin database
+        import full`` arguments for them."""
         headers = {"nodes": NODE_HEADER, "edges": EDGE_HEADER, "checkpoints": [":LABEL", "key", "value"]}
         for name, header in headers.items():
             (self.dir / f"{name}-header.csv").write_text(",".join(header) + "\n", encoding="utf-8")

@@ -312,6 +312,13 @@ class KnownRows:
         return node_id in self.rows
 
 
+def missing_endpoint(batch: Batch, missing: set[str]) -> MissingEndpointError:
+    """The error for the batch's first edge with an end in ``missing`` (neither in it nor stored)."""
+    key = next(k for k in batch.edges if k[1] in missing or k[2] in missing)
+    gone = key[1] if key[1] in missing else key[2]
+    return MissingEndpointError(f"edge {key[0]} {key[1]} -> {key[2]}: node {gone!r} is not in this batch or the store")
+
+
 def plan_batch(
     batch: Batch,
     fetch_nodes: Callable[[list[str]], dict[str, dict[str, Any]]],
@@ -353,11 +360,7 @@ def plan_batch(
     missing = unknown - set(outside)
     outside = set(outside) | written
     if missing:
-        key = next(k for k in batch.edges if k[1] in missing or k[2] in missing)
-        gone = key[1] if key[1] in missing else key[2]
-        raise MissingEndpointError(
-            f"edge {key[0]} {key[1]} -> {key[2]}: node {gone!r} is not in this batch or the store"
-        )
+        raise missing_endpoint(batch, missing)
     # An edge can only exist already if both its ends did: skip the (slow) lookup otherwise.
     before_ids = existing.keys() | outside
     lookup = [k for k in batch.edges if k[1] in before_ids and k[2] in before_ids]

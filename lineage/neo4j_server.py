@@ -297,7 +297,7 @@ def _port_open(uri: str, timeout: float = 1.0) -> bool:
 #: The import tool's memory: its heap, and what it may use off the heap (its default is 90%
 #: of the machine). LINEAGE_NEO4J_IMPORT_MEMORY overrides the second.
 IMPORT_HEAP = "2g"  # at 1 GB the tool warned it might be too small for 1M records
-IMPORT_MEMORY_ENV = "LINEAGE_NEO4J_IMPORT_MEMORY"
+IMPORT_MEMORY, IMPORT_MEMORY_ENV = "2g", "LINEAGE_NEO4J_IMPORT_MEMORY"
 DATABASE = "neo4j"
 
 
@@ -331,7 +331,7 @@ def offline_import(data_dir: Path, args: Sequence[str], log_file: Path, timeout:
     for old, saved in zip(parts, aside, strict=True):
         if old.exists():
             old.rename(saved)
-    memory = os.environ.get(IMPORT_MEMORY_ENV, "").strip() or "2g"
+    memory = os.environ.get(IMPORT_MEMORY_ENV, "").strip() or IMPORT_MEMORY
     cmd = [java, f"-Xmx{IMPORT_HEAP}", *JVM_OPTS, "-cp", f"{LIB_DIR}/*:{JAR}", "org.neo4j.cli.AdminTool"]
     cmd += ["database", "import", "full", "--verbose", f"--max-off-heap-memory={memory}", *args]
     env = {**os.environ, "NEO4J_HOME": str(data_dir), "NEO4J_CONF": str(data_dir / "conf")}
@@ -345,10 +345,9 @@ def offline_import(data_dir: Path, args: Sequence[str], log_file: Path, timeout:
                 + _tail_file(Path(log_file), 30)
             )
     except BaseException:
-        for old, saved in zip(parts, aside, strict=True):
+        for old in parts:  # what the import wrote, then the database as it was
             shutil.rmtree(old, ignore_errors=True)
-            if saved.exists():
-                saved.rename(old)
+        _restore_before_import(data_dir)
         raise
     for saved in aside:
         shutil.rmtree(saved, ignore_errors=True)
