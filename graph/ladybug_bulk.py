@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from graph import ladybug_provenance as provenance
+from graph.ladybug_provenance import REL_COLUMNS, interned
 from graph.schema import NODE_COLUMNS, EdgeType
 from graph.store import Batch, KnownRows, LoadReport, plan_batch
 
@@ -52,6 +54,7 @@ class StagedGroup:
         )
         self.writers: dict[str, pq.ParquetWriter] = {}
         self.staged: set[str] = set()  # new node ids written to the files, not yet committed
+        self.staged_provenance: set[int] = set()  # new Provenance keys written to the files
         self.seen: set[str] = set()  # every node id of this group's batches, edge ends included
         self.rows = 0
         self.checkpoint: tuple[str, str] | None = None
@@ -80,6 +83,8 @@ class StagedGroup:
             by_type.setdefault(row["type"], []).append(row)
         for etype, rows in by_type.items():
             self._stage(etype, rows, batch)
+        if plan.new_edges or plan.changed_edges:
+            self._stage_provenance(batch, plan.changed_edges)
         self.seen.update(batch.nodes)
         self.seen.update(n for key in batch.edges for n in key[1:3])
         self.rows += len(plan.new_nodes) + len(plan.new_edges)
@@ -103,6 +108,23 @@ class StagedGroup:
             data = sealed.filter(pa.array([id(r) in keep for r in every], type=pa.bool_()))
         else:
             data = store_table(table, rows)
+        self._append(table, data)
+
+    def _stage_provenance(self, batch: Batch, changed: list[dict[str, Any]]) -> None:
+        """Stage the provenance rows of the batch's edges and of the changed edges (merged with
+        what the store had) that neither this group nor the database has yet."""
+        data = (batch.tables or {}).get("Provenance")
+        texts = provenance.texts_of(changed if data is not None else [*batch.edges.values(), *changed])
+        if data is not None:
+            texts.update(zip(data.column("key").to_pylist(), data.column("value").to_pylist(), strict=True))
+        for key in self.staged_provenance.intersection(texts):
+            del texts[key]
+        fresh = set(texts) - provenance.committed(self.store._rows, texts)
+        if fresh:
+            self._append("Provenance", provenance.table({k: texts[k] for k in fresh}))
+            self.staged_provenance.update(fresh)
+
+    def _append(self, table: str, data: pa.Table) -> None:
         writer = self.writers.get(table)
         if writer is None:
             writer = self.writers[table] = pq.ParquetWriter(
@@ -119,10 +141,13 @@ class StagedGroup:
         for writer in self.writers.values():
             writer.close()
         started = time.perf_counter()
-        for table in ["Node", *(t.value for t in EdgeType)]:
+        took = []
+        for table in ["Node", "Provenance", *(t.value for t in EdgeType)]:
             if table in self.writers:
+                before = time.perf_counter()
                 # COPY takes no parameter for a file; the path is our own mkdtemp name, not input.
                 conn.execute(f"COPY {table} FROM '{self.dir / (table + '.parquet')}'")
+                took.append(f"{table} {time.perf_counter() - before:.1f}")
         if self.checkpoint:
             key, value = self.checkpoint
             conn.execute("MERGE (c:Checkpoint {key: $k}) SET c.value = $v", {"k": key, "v": value})
@@ -130,9 +155,10 @@ class StagedGroup:
         conn.execute("COMMIT")
         self.open = False
         log.info(
-            "committed %s staged rows: COPY %.1f s, commit %.1f s",
+            "committed %s staged rows: COPY %.1f s (%s), commit %.1f s",
             f"{self.rows:,}",
             copied - started,
+            ", ".join(took),
             time.perf_counter() - copied,
         )
 
@@ -146,12 +172,15 @@ class StagedGroup:
 
 
 def batch_tables(batch: Batch) -> dict[str, pa.Table]:
-    """Every row of a batch as :func:`store_table` tables, in dict order (see :meth:`Batch.seal`)."""
+    """Every row of a batch as :func:`store_table` tables, in dict order (see :meth:`Batch.seal`),
+    and its distinct provenance rows."""
     out = {"Node": store_table("Node", list(batch.nodes.values()))}
     for etype in EdgeType:
         rows = [r for r in batch.edges.values() if r["type"] == etype.value]
         if rows:
             out[etype.value] = store_table(etype.value, rows)
+    if batch.edges:
+        out["Provenance"] = provenance.table(provenance.texts_of(batch.edges.values()))
     return out
 
 
@@ -161,17 +190,19 @@ def store_table(table: str, rows: list[dict[str, Any]]) -> pa.Table:
     Node rows convert as one struct array (Arrow reads the dicts in C++: half the time of a
     column at a time, measured).
     """
-    from graph.ladybug_store import ARROW_TYPES, EDGE_TYPES_HERE, JSON_EDGE_COLUMNS, dumps_list
+    from graph.ladybug_store import ARROW_TYPES
 
     if table == "Node":
         struct = pa.struct([(c, ARROW_TYPES[t]) for c, t in NODE_COLUMNS.items()])
         return pa.Table.from_struct_array(pa.array(rows, type=struct))
+    if table == "Provenance":
+        return provenance.table({r["key"]: r["value"] for r in rows})
     arrays = {
         "from": pa.array([r["source"] for r in rows], type=pa.string()),
         "to": pa.array([r["target"] for r in rows], type=pa.string()),
     }
-    for c, t in EDGE_TYPES_HERE.items():  # list columns are JSON text here (graph/ladybug_store.py)
-        values = [dumps_list(r.get(c)) for r in rows] if c in JSON_EDGE_COLUMNS else [r.get(c) for r in rows]
+    for c, t in REL_COLUMNS.items():  # provenance as its key (graph/ladybug_provenance.py)
+        values = [interned(r)[0] for r in rows] if c == "prov" else [r.get(c) for r in rows]
         arrays[c] = pa.array(values, type=ARROW_TYPES[t])
     return pa.table(arrays)
 

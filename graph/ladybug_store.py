@@ -9,13 +9,11 @@ decided which rows are new, so COPY never meets a duplicate key.
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +21,11 @@ import ladybug
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from graph import ladybug_provenance as provenance
 from graph.errors import StoreError
 from graph.ladybug_bulk import batch_tables, staged_bulk, store_table
-from graph.schema import EDGE_COLUMNS, NODE_COLUMNS, Edge, EdgeType
+from graph.ladybug_provenance import REL_COLUMNS, rel_row
+from graph.schema import NODE_COLUMNS, Edge, EdgeType
 from graph.store import (
     Batch,
     BatchPlan,
@@ -45,40 +45,22 @@ ARROW_TYPES = {
     "DOUBLE[]": pa.list_(pa.float64()),
     "BOOLEAN": pa.bool_(),
 }
-#: Edge list columns are stored as JSON text here: with real list columns in rel tables each
-#: commit got slower as the table grew (0.1 s → 2 s per 20k-edge batch, measured), with
-#: text columns it stays flat. Only this module sees the difference.
-EDGE_TYPES_HERE = {c: ("STRING" if t.endswith("[]") else t) for c, t in EDGE_COLUMNS.items()}
-JSON_EDGE_COLUMNS = [c for c, t in EDGE_COLUMNS.items() if t.endswith("[]")]
+#: Edge provenance lists are not rel columns here but shared Provenance rows
+#: (graph/ladybug_provenance.py): with real list columns each commit got slower as the table
+#: grew (0.1 s → 2 s per 20k-edge batch), and as JSON text on every edge they were most of a
+#: bulk load's memory (measured, BENCHMARKS.md).
 NODE_RETURN = ", ".join(f"n.{c} AS {c}" for c in NODE_COLUMNS)
-EDGE_RETURN = ", ".join(f"e.{c} AS {c}" for c in EDGE_COLUMNS)
+EDGE_RETURN = ", ".join(f"e.{c} AS {c}" for c in REL_COLUMNS)
 
 
 def _ddl() -> list[str]:
     cols = ", ".join(f"{c} {t}" + (" PRIMARY KEY" if c == "id" else "") for c, t in NODE_COLUMNS.items())
-    edge_cols = ", ".join(f"{c} {t}" for c, t in EDGE_TYPES_HERE.items())
+    edge_cols = ", ".join(f"{c} {t}" for c, t in REL_COLUMNS.items())
     stmts = [f"CREATE NODE TABLE IF NOT EXISTS Node({cols})"]
     stmts += [f"CREATE REL TABLE IF NOT EXISTS {t.value}(FROM Node TO Node, {edge_cols})" for t in EdgeType]
     stmts.append("CREATE NODE TABLE IF NOT EXISTS Checkpoint(key STRING PRIMARY KEY, value STRING)")
+    stmts.append(provenance.DDL)
     return stmts
-
-
-@lru_cache(maxsize=8192)
-def _dumps(values: tuple[Any, ...]) -> str:
-    return json.dumps(list(values))
-
-
-def dumps_list(values: list[Any] | None) -> str:
-    """A list column's JSON text (cached: bulk loads repeat a few provenance values)."""
-    return _dumps(tuple(values or ()))
-
-
-def encode_edge(row: dict[str, Any]) -> dict[str, Any]:
-    return {**row, **{c: dumps_list(row.get(c)) for c in JSON_EDGE_COLUMNS}}
-
-
-def _decode_edge(row: dict[str, Any]) -> dict[str, Any]:
-    return {**row, **{c: json.loads(row[c]) if row.get(c) else [] for c in JSON_EDGE_COLUMNS}}
 
 
 class LadybugStore:
@@ -105,6 +87,13 @@ class LadybugStore:
         if not read_only:
             for stmt in _ddl():
                 self._conn.execute(stmt)
+            provenance.migrate(self._rows, [t.value for t in EdgeType])
+        elif provenance.old_layout(self._rows, [t.value for t in EdgeType]):
+            self.close()
+            raise StoreError(
+                f"the embedded store at {path} keeps edge provenance the older way; "
+                "open it once without read-only (any lineage command that writes) to move it over"
+            )
 
     # -- low level -------------------------------------------------------------------------
     def _rows(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -147,7 +136,8 @@ class LadybugStore:
         return {r["id"] for r in self._rows("UNWIND $ids AS i MATCH (n:Node {id: i}) RETURN n.id AS id", {"ids": ids})}
 
     def _fetch_edges(self, keys: list[EdgeKey]) -> dict[EdgeKey, dict[str, Any]]:
-        """Expand out of each distinct source and keep the wanted keys.
+        """Expand out of each distinct source and keep the wanted keys (only these get their
+        provenance: in a bulk group another edge of the source may point to a staged row).
 
         Measured: ~20x faster than matching each (source, target) pair with UNWIND here.
         """
@@ -161,10 +151,10 @@ class LadybugStore:
                 f"UNWIND $ids AS i MATCH (a:Node {{id: i}})-[e:{EdgeType(etype).value}]->(b:Node) "
                 f"RETURN a.id AS source, b.id AS target, {EDGE_RETURN}"
             )
-            for row in map(_decode_edge, self._rows(query, {"ids": sorted(sources)})):
-                key = (etype, row["source"], row["target"], row["kind"] or "")
-                if key in wanted:
-                    found[key] = row
+            rows = self._rows(query, {"ids": sorted(sources)})
+            keep = [r for r in rows if (etype, r["source"], r["target"], r["kind"] or "") in wanted]
+            for row in provenance.attach(self._rows, keep):
+                found[(etype, row["source"], row["target"], row["kind"] or "")] = row
         return found
 
     def edges_among(self, ids: Iterable[str], types: Iterable[str] | None = None) -> list[dict[str, Any]]:
@@ -176,7 +166,7 @@ class LadybugStore:
                     f"UNWIND $ids AS i MATCH (a:Node {{id: i}})-[e:{EdgeType(etype).value}]->(b:Node) WHERE b.id IN $ids "
                     f"RETURN a.id AS source, b.id AS target, {EDGE_RETURN}"
                 )
-                out += [{"type": etype, **_decode_edge(r)} for r in self._rows(query, {"ids": ids})]
+                out += [{"type": etype, **r} for r in provenance.attach(self._rows, self._rows(query, {"ids": ids}))]
         return out
 
     # -- writes -----------------------------------------------------------------------------
@@ -195,6 +185,10 @@ class LadybugStore:
                 plan = plan_batch(batch, self.nodes, self._fetch_edges, self._existing_ids, known)
                 if plan.new_nodes:
                     self._copy("Node", plan.new_nodes)
+                texts = provenance.texts_of([*plan.new_edges, *plan.changed_edges])
+                fresh = set(texts) - provenance.committed(self._rows, texts)
+                if fresh:
+                    self._copy("Provenance", [{"key": k, "value": texts[k]} for k in fresh])
                 for etype in EdgeType:
                     new = [r for r in plan.new_edges if r["type"] == etype.value]
                     if new:
@@ -223,9 +217,9 @@ class LadybugStore:
                 f"UNWIND $rows AS r MATCH (n:Node {{id: r.id}}) SET {sets}", {"rows": plan.changed_nodes}
             )
         for etype in EdgeType:
-            changed = [encode_edge(r) for r in plan.changed_edges if r["type"] == etype.value]
+            changed = [rel_row(r) for r in plan.changed_edges if r["type"] == etype.value]
             if changed:
-                sets = ", ".join(f"e.{c} = CAST(r.{c} AS {t})" for c, t in EDGE_TYPES_HERE.items() if c != "kind")
+                sets = ", ".join(f"e.{c} = CAST(r.{c} AS {t})" for c, t in REL_COLUMNS.items() if c != "kind")
                 self._conn.execute(
                     f"UNWIND $rows AS r MATCH (a:Node {{id: r.source}})-[e:{etype.value}]->"
                     f"(b:Node {{id: r.target}}) WHERE e.kind = r.kind SET {sets}",
@@ -266,6 +260,7 @@ class LadybugStore:
         with self._lock:
             self._conn.execute("MATCH (n:Node) DETACH DELETE n")
             self._conn.execute("MATCH (c:Checkpoint) DELETE c")
+            self._conn.execute("MATCH (p:Provenance) DELETE p")
 
     def close(self) -> None:
         self._conn.close()
