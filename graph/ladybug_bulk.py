@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from graph import ladybug_provenance as provenance
+from graph.errors import StoreError
 from graph.ladybug_provenance import REL_COLUMNS, interned
 from graph.schema import NODE_COLUMNS, EdgeType
 from graph.store import Batch, KnownRows, LoadReport, plan_batch
@@ -145,8 +146,11 @@ class StagedGroup:
         for table in ["Node", "Provenance", *(t.value for t in EdgeType)]:
             if table in self.writers:
                 before = time.perf_counter()
-                # COPY takes no parameter for a file; the path is our own mkdtemp name, not input.
-                conn.execute(f"COPY {table} FROM '{self.dir / (table + '.parquet')}'")
+                try:
+                    # COPY takes no parameter for a file; the path is our own mkdtemp name, not input.
+                    conn.execute(f"COPY {table} FROM '{self.dir / (table + '.parquet')}'")
+                except RuntimeError as exc:
+                    raise self._copy_failed(table, exc) from exc
                 took.append(f"{table} {time.perf_counter() - before:.1f}")
         if self.checkpoint:
             key, value = self.checkpoint
@@ -161,6 +165,17 @@ class StagedGroup:
             ", ".join(took),
             time.perf_counter() - copied,
         )
+
+    def _copy_failed(self, table: str, exc: RuntimeError) -> StoreError:
+        """The engine's error in one line, with what to do when it is the buffer pool (whose need
+        grows with the database: 1M snapshot records needed more than 1.25 GB, BENCHMARKS.md)."""
+        message = f"the embedded store could not COPY this group's staged {table} rows: {str(exc).splitlines()[0]}"
+        if "buffer pool is full" in str(exc):
+            message += (
+                f"; give the engine more memory: LINEAGE_BUFFER_POOL_MB={self.store.buffer_pool_mb * 2} "
+                f"(it is {self.store.buffer_pool_mb}). Rows committed before stay; a re-run resumes"
+            )
+        return StoreError(message)
 
     def discard(self) -> None:
         if self.open:

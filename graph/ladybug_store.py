@@ -73,6 +73,7 @@ class LadybugStore:
     def __init__(self, path: str | Path, *, buffer_pool_mb: int = 2048, read_only: bool = False) -> None:
         """``buffer_pool_mb`` bounds the engine's memory (its default is most of the machine's RAM)."""
         self.location = str(path)
+        self.buffer_pool_mb = buffer_pool_mb
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         try:
             self._db = ladybug.Database(

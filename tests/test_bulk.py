@@ -140,3 +140,23 @@ def test_staging_left_by_a_killed_load_is_removed(tmp_path: Path) -> None:
     assert not stale.exists() and not list(tmp_path.glob("*.staging-*"))
     assert store.counts()["Paper"] == 2
     store.close()
+
+
+def test_a_group_the_buffer_pool_cannot_hold_names_the_setting_and_a_larger_pool_loads_it(tmp_path: Path) -> None:
+    from graph.backends import open_store
+    from graph.errors import StoreError
+
+    batches = [[paper(b * 5000 + i, abstract=f"Abstract {i} " + "x" * 2000) for i in range(5000)] for b in range(4)]
+    store = open_store("ladybug", path=tmp_path / "db.lbug", buffer_pool_mb=16)
+    expected = r"COPY this group's staged Node rows.*LINEAGE_BUFFER_POOL_MB=32 \(it is 16\)"
+    with pytest.raises(StoreError, match=expected), store.bulk() as write:
+        for b in batches:
+            write(prepare_records(b))
+    assert store.counts().get("Paper", 0) == 0 and not list(tmp_path.glob("*.staging-*"))  # the group rolled back
+    store.close()
+    store = open_store("ladybug", path=tmp_path / "db.lbug", buffer_pool_mb=256)
+    with store.bulk() as write:
+        for b in batches:
+            write(prepare_records(b))
+    assert store.counts()["Paper"] == 20_000
+    store.close()
