@@ -167,8 +167,8 @@ class LadybugStore:
                     f"UNWIND $ids AS i MATCH (a:Node {{id: i}})-[e:{EdgeType(etype).value}]->(b:Node) WHERE b.id IN $ids "
                     f"RETURN a.id AS source, b.id AS target, {EDGE_RETURN}"
                 )
-                out += [{"type": etype, **r} for r in provenance.attach(self._rows, self._rows(query, {"ids": ids}))]
-        return out
+                out += [{"type": etype, **r} for r in self._rows(query, {"ids": ids})]
+            return provenance.attach(self._rows, out)  # one lookup for every type's edges
 
     # -- writes -----------------------------------------------------------------------------
     def write_batch(
