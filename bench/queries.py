@@ -82,9 +82,16 @@ def param_sets(query: SavedQuery, pools: dict[str, list[str]]) -> list[dict[str,
     return out
 
 
-def time_query(store: GraphStore, query: SavedQuery, sets: list[dict[str, Any]], repeat: int) -> list[float]:
-    """Latencies in milliseconds; the first call (warm-up: plan caches, page cache) is not counted."""
+def time_query(
+    store: GraphStore, query: SavedQuery, sets: list[dict[str, Any]], repeat: int, warm_each: int = 0
+) -> list[float]:
+    """Latencies in milliseconds; the first call (warm-up: plan caches, page cache) is not counted,
+    nor are ``warm_each`` untimed runs of every parameter set (steady state: a server that has
+    answered these before, its JIT compiled and the start nodes' pages cached)."""
     run_query(store, query.name, sets[0])
+    for params in sets:
+        for _ in range(warm_each):
+            run_query(store, query.name, params)
     times = []
     for params in sets:
         for _ in range(repeat):
@@ -102,6 +109,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per start node")
     parser.add_argument("--only", nargs="*", default=None, help="just these queries")
     parser.add_argument("--skip-analytics", action="store_true", help="saved Cypher queries only")
+    parser.add_argument(
+        "--warm-each", type=int, default=0, help="untimed runs of every parameter set first (steady state)"
+    )
     parser.add_argument("--batch-size", type=int, default=20_000)
     parser.add_argument("--neo4j", action="store_true", help="also Neo4j (NEO4J_URI, or start the project's server)")
     parser.add_argument("--neo4j-only", action="store_true", help="skip the embedded store")
@@ -132,7 +142,7 @@ def main() -> None:
                 # others, so that its p95 is a percentile too and not the slowest of 5
                 repeat = args.repeat if len(sets) > 1 else args.repeat * args.starts
                 try:
-                    times = time_query(store, q, sets, repeat)
+                    times = time_query(store, q, sets, repeat, args.warm_each)
                 except Exception as exc:  # report and go on: one slow or failing query must not stop the run
                     print(f"# {backend} {size} {q.name}: {type(exc).__name__}: {str(exc)[:200]}", flush=True)
                     continue
