@@ -107,7 +107,11 @@ def old_layout(rows: Rows, rel_tables: list[str]) -> list[str]:
     ]
 
 
-def migrate(rows: Rows, rel_tables: list[str], chunk: int = 20_000) -> None:
+#: Edges moved over per transaction by :func:`migrate`.
+MIGRATE_CHUNK = 20_000
+
+
+def migrate(rows: Rows, rel_tables: list[str]) -> None:
     """Move an older store's provenance (JSON text on every edge) into Provenance rows.
 
     Each chunk is its own transaction and takes the edges whose ``prov`` is still null, so an
@@ -121,7 +125,7 @@ def migrate(rows: Rows, rel_tables: list[str], chunk: int = 20_000) -> None:
         while True:
             found = rows(
                 f"MATCH (a:Node)-[e:{t}]->(b:Node) WHERE e.prov IS NULL "
-                f"RETURN a.id AS source, b.id AS target, coalesce(e.kind, '') AS kind, {lists} LIMIT {chunk}",
+                f"RETURN a.id AS source, b.id AS target, coalesce(e.kind, '') AS kind, {lists} LIMIT {MIGRATE_CHUNK}",
                 {},
             )
             if not found:
@@ -135,10 +139,11 @@ def migrate(rows: Rows, rel_tables: list[str], chunk: int = 20_000) -> None:
             ]
             rows("BEGIN TRANSACTION", {})
             try:
-                rows(
-                    "UNWIND $rows AS r CREATE (:Provenance {key: r.key, value: r.value})",
-                    {"rows": [{"key": k, "value": texts[k]} for k in fresh]},
-                )
+                if fresh:  # (an empty list parameter has no type the engine can bind)
+                    rows(
+                        "UNWIND $rows AS r CREATE (:Provenance {key: r.key, value: r.value})",
+                        {"rows": [{"key": k, "value": texts[k]} for k in fresh]},
+                    )
                 done = rows(
                     f"UNWIND $rows AS r MATCH (a:Node {{id: r.source}})-[e:{t}]->(b:Node {{id: r.target}}) "
                     "WHERE coalesce(e.kind, '') = r.kind AND e.prov IS NULL SET e.prov = r.prov RETURN count(*) AS n",

@@ -10,6 +10,7 @@ from pathlib import Path
 import ladybug
 import pytest
 
+from graph import ladybug_provenance as provenance
 from graph.backends import open_store
 from graph.errors import StoreError
 from graph.ladybug_provenance import interned
@@ -69,7 +70,12 @@ def test_a_provenance_shared_by_edges_is_stored_once_and_every_edge_gets_it_back
     store.close()
 
 
-def test_a_store_written_with_provenance_on_every_edge_is_moved_over_when_opened(tmp_path: Path) -> None:
+@pytest.mark.parametrize("chunk", [20_000, 1], ids=["one-chunk", "an-edge-a-chunk"])
+def test_a_store_written_with_provenance_on_every_edge_is_moved_over_when_opened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    # an edge a chunk: the second and third authorships find their shared provenance row there
+    monkeypatch.setattr(provenance, "MIGRATE_CHUNK", chunk)
     path = tmp_path / "old.lbug"
     new = open_store("ladybug", path=tmp_path / "new.lbug")
     upsert(new, records())
