@@ -114,15 +114,17 @@ class StagedGroup:
     def _stage_provenance(self, batch: Batch, changed: list[dict[str, Any]]) -> None:
         """Stage the provenance rows of the batch's edges and of the changed edges (merged with
         what the store had) that neither this group nor the database has yet."""
-        data = (batch.tables or {}).get("Provenance")
-        texts = provenance.texts_of(changed if data is not None else [*batch.edges.values(), *changed])
-        if data is not None:
-            texts.update(zip(data.column("key").to_pylist(), data.column("value").to_pylist(), strict=True))
+        sealed = (batch.tables or {}).get("Provenance")  # computed in a parsing worker
+        if sealed is not None:
+            texts = dict(zip(sealed.column("key").to_pylist(), sealed.column("value").to_pylist(), strict=True))
+        else:
+            texts = provenance.texts_of(batch.edges.values())
+        texts.update(provenance.texts_of(changed))
         for key in self.staged_provenance.intersection(texts):
             del texts[key]
-        fresh = set(texts) - provenance.committed(self.store._rows, texts)
+        fresh = provenance.unwritten(self.store._rows, texts)
         if fresh:
-            self._append("Provenance", provenance.table({k: texts[k] for k in fresh}))
+            self._append("Provenance", provenance.table(fresh))
             self.staged_provenance.update(fresh)
 
     def _append(self, table: str, data: pa.Table) -> None:

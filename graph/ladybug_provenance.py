@@ -67,10 +67,10 @@ def table(texts: dict[int, str]) -> pa.Table:
     return pa.table({"key": pa.array(list(texts), pa.int64()), "value": pa.array(list(texts.values()), pa.string())})
 
 
-def committed(rows: Rows, texts: dict[int, str]) -> set[int]:
-    """The keys of ``texts`` the database has already; a key there with another text is refused."""
+def unwritten(rows: Rows, texts: dict[int, str]) -> dict[int, str]:
+    """The rows of ``texts`` the database does not have yet; a key it has with another text is refused."""
     if not texts:
-        return set()
+        return {}
     found = rows(LOOKUP, {"keys": list(texts)})
     for r in found:
         if r["value"] != texts[r["key"]]:
@@ -78,7 +78,8 @@ def committed(rows: Rows, texts: dict[int, str]) -> set[int]:
                 f"edge provenance key {r['key']} already holds {r['value']!r}, not {texts[r['key']]!r}: "
                 "a hash clash; please report it"
             )
-    return {r["key"] for r in found}
+    have = {r["key"] for r in found}
+    return {k: v for k, v in texts.items() if k not in have}
 
 
 def attach(rows: Rows, edges: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -132,8 +133,7 @@ def migrate(rows: Rows, rel_tables: list[str]) -> None:
                 break
             for r in found:
                 r.update({c: json.loads(r[c]) if r[c] else [] for c in PROVENANCE_COLUMNS})
-            texts = texts_of(found)
-            fresh = set(texts) - committed(rows, texts)
+            fresh = unwritten(rows, texts_of(found))
             keyed = [
                 {"source": r["source"], "target": r["target"], "kind": r["kind"], "prov": interned(r)[0]} for r in found
             ]
@@ -142,7 +142,7 @@ def migrate(rows: Rows, rel_tables: list[str]) -> None:
                 if fresh:  # (an empty list parameter has no type the engine can bind)
                     rows(
                         "UNWIND $rows AS r CREATE (:Provenance {key: r.key, value: r.value})",
-                        {"rows": [{"key": k, "value": texts[k]} for k in fresh]},
+                        {"rows": [{"key": k, "value": v} for k, v in fresh.items()]},
                     )
                 done = rows(
                     f"UNWIND $rows AS r MATCH (a:Node {{id: r.source}})-[e:{t}]->(b:Node {{id: r.target}}) "

@@ -186,10 +186,9 @@ class LadybugStore:
                 plan = plan_batch(batch, self.nodes, self._fetch_edges, self._existing_ids, known)
                 if plan.new_nodes:
                     self._copy("Node", plan.new_nodes)
-                texts = provenance.texts_of([*plan.new_edges, *plan.changed_edges])
-                fresh = set(texts) - provenance.committed(self._rows, texts)
+                fresh = provenance.unwritten(self._rows, provenance.texts_of([*plan.new_edges, *plan.changed_edges]))
                 if fresh:
-                    self._copy("Provenance", [{"key": k, "value": texts[k]} for k in fresh])
+                    self._copy("Provenance", [{"key": k, "value": v} for k, v in fresh.items()])
                 for etype in EdgeType:
                     new = [r for r in plan.new_edges if r["type"] == etype.value]
                     if new:

@@ -14,7 +14,8 @@ from graph import ladybug_provenance as provenance
 from graph.backends import open_store
 from graph.errors import StoreError
 from graph.ladybug_provenance import interned
-from graph.schema import EDGE_COLUMNS, NODE_COLUMNS, Author, Edge, EdgeType, Paper, Provenance
+from graph.ladybug_store import _ddl
+from graph.schema import EDGE_COLUMNS, Author, Edge, EdgeType, Paper, Provenance
 from graph.store import upsert
 
 
@@ -87,8 +88,7 @@ def test_a_store_written_with_provenance_on_every_edge_is_moved_over_when_opened
     # the layout before: the four lists as JSON text columns of every rel table
     db = ladybug.Database(str(path))
     conn = ladybug.Connection(db)
-    cols = ", ".join(f"{c} {t}" + (" PRIMARY KEY" if c == "id" else "") for c, t in NODE_COLUMNS.items())
-    conn.execute(f"CREATE NODE TABLE Node({cols})")
+    conn.execute(_ddl()[0])  # the Node table did not change
     old_cols = ", ".join(f"{c} {'STRING' if t.endswith('[]') else t}" for c, t in EDGE_COLUMNS.items())
     for t in EdgeType:
         conn.execute(f"CREATE REL TABLE {t.value}(FROM Node TO Node, {old_cols})")
