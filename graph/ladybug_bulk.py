@@ -6,8 +6,15 @@ of them): loading 1M snapshot records in 50 commits took 611 s, most of it in co
 (BENCHMARKS.md). So a bulk load keeps one write transaction open over many batches: rows
 already in the store are merged with ``SET`` inside it as the batches come, new rows go to
 Parquet files beside the database (Python's memory stays one batch), and at about
-``commit_rows`` staged rows they are ``COPY``-ed in and committed together with the last
-batch's checkpoint. An error rolls back to the last commit, which is where a re-run resumes.
+``commit_rows`` staged rows they are ``COPY``-ed in and committed, the last batch's checkpoint
+with the edges. An error rolls back to the last commit; a re-run resumes at the last checkpoint.
+
+A group commits twice: its nodes (with what it merged by ``SET``), then its edges and the
+checkpoint. One commit for both took ~300 MB more at its peak (1.73 GB, the engine alone, the
+second group of 1M snapshot records; 1.41 GB split) in the same time: the peak of a 1M load,
+measured in BENCHMARKS.md. A group whose edges fail after its nodes committed leaves those
+nodes in the store but the checkpoint before them, so the re-run finds them unchanged and
+adds the edges.
 
 Staged rows are not in the database yet, so two cases commit the group first and then plan
 the batch against the database: a staged node coming again with a different row (it must be
@@ -17,12 +24,13 @@ already, and COPY would add it twice).
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import shutil
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +50,12 @@ if TYPE_CHECKING:
 #: its buffer pool until the commit, so this bounds its memory; measured on 1M snapshot records
 #: (~10M rows): see BENCHMARKS.md.
 COMMIT_ROWS = 3_000_000
+#: Engine threads for a node COPY into a table that has rows already (a load's second group, or
+#: any group of a load into a full store). Each thread fills its own group of rows, and abstracts
+#: make one large: the second group of 1M snapshot records peaked at 1.46 GB with 2 threads and
+#: at 0.96 GB with 1 (the engine alone), the load's peak (BENCHMARKS.md). Into an empty table
+#: (the first group: 1.24 GB with the loader) the COPY takes every thread.
+NODE_COPY_THREADS = 1
 log = logging.getLogger("lineage.bulk")
 
 
@@ -137,36 +151,60 @@ class StagedGroup:
 
     # -- the end of a group -----------------------------------------------------------------------
     def commit(self) -> None:
-        """COPY what is staged (nodes before edges), write the checkpoint, commit."""
+        """COPY what is staged, nodes first and committed on their own (module docstring), then
+        provenance and edges with the checkpoint."""
         if not self.open:
             return
         conn = self.store._conn
         for writer in self.writers.values():
             writer.close()
+        tables = [t for t in ["Node", "Provenance", *(t.value for t in EdgeType)] if t in self.writers]
+        # What only this group's batches needed, freed for the engine (~80 MB at 1M records).
+        self.staged, self.staged_provenance, self.seen = set(), set(), set()
+        release_free_heap()
         started = time.perf_counter()
-        took = []
-        for table in ["Node", "Provenance", *(t.value for t in EdgeType)]:
-            if table in self.writers:
-                before = time.perf_counter()
-                try:
-                    # COPY takes no parameter for a file; the path is our own mkdtemp name, not input.
-                    conn.execute(f"COPY {table} FROM '{self.dir / (table + '.parquet')}'")
-                except RuntimeError as exc:
-                    raise self._copy_failed(table, exc) from exc
-                took.append(f"{table} {time.perf_counter() - before:.1f}")
+        took, commits = [], []
+        for table in tables:
+            before = time.perf_counter()
+            self._copy(table)
+            took.append(f"{table} {time.perf_counter() - before:.1f}")
+            if table == "Node" and len(tables) > 1:
+                commits.append(self._commit())
+                conn.execute("BEGIN TRANSACTION")
         if self.checkpoint:
             key, value = self.checkpoint
             conn.execute("MERGE (c:Checkpoint {key: $k}) SET c.value = $v", {"k": key, "v": value})
-        copied = time.perf_counter()
-        conn.execute("COMMIT")
+        commits.append(self._commit())
         self.open = False
         log.info(
-            "committed %s staged rows: COPY %.1f s (%s), commit %.1f s",
+            "committed %s staged rows: COPY %s s (%s), commit %s s",
             f"{self.rows:,}",
-            copied - started,
+            f"{time.perf_counter() - started - sum(commits):.1f}",
             ", ".join(took),
-            time.perf_counter() - copied,
+            " + ".join(f"{c:.1f}" for c in commits),
         )
+
+    def _copy(self, table: str) -> None:
+        conn = self.store._conn
+        threads = self.store.threads
+        if table == "Node" and self.store._rows("MATCH (n:Node) RETURN n.id LIMIT 1"):
+            threads = min(threads, NODE_COPY_THREADS)
+        if threads != self.store.threads:
+            conn.execute(f"CALL THREADS={threads}")
+        try:
+            # COPY takes no parameter for a file; the path is our own mkdtemp name, not input.
+            conn.execute(f"COPY {table} FROM '{self.dir / (table + '.parquet')}'")
+        except RuntimeError as exc:
+            raise self._copy_failed(table, exc) from exc
+        finally:
+            if threads != self.store.threads:
+                conn.execute(f"CALL THREADS={self.store.threads}")
+
+    def _commit(self) -> float:
+        """Commit (the engine checkpoints after a COPY); the seconds it took."""
+        before = time.perf_counter()
+        self.store._conn.execute("COMMIT")
+        return time.perf_counter() - before
 
     def _copy_failed(self, table: str, exc: RuntimeError) -> StoreError:
         """The engine's error in one line, with what to do when it is the buffer pool (whose need
@@ -186,6 +224,12 @@ class StagedGroup:
         for writer in self.writers.values():
             writer.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def release_free_heap() -> None:
+    """Give the C heap's free pages back to the system (glibc's ``malloc_trim``), elsewhere nothing."""
+    with suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def batch_tables(batch: Batch) -> dict[str, pa.Table]:

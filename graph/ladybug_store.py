@@ -82,6 +82,8 @@ class LadybugStore:
                 read_only=read_only,
             )
             self._conn = ladybug.Connection(self._db)
+            #: the engine's threads for a query (its default: the machine's cores)
+            self.threads = int(self._rows("CALL current_setting('threads') RETURN *")[0]["threads"])
         except RuntimeError as exc:
             raise StoreError(f"cannot open the embedded store at {path}: {exc}") from None
         self._lock = threading.RLock()  # one connection, used from one thread at a time
