@@ -236,20 +236,22 @@ def batch_tables(batch: Batch) -> dict[str, pa.Table]:
     """Every row of a batch as :func:`store_table` tables, in dict order (see :meth:`Batch.seal`),
     and its distinct provenance rows."""
     out = {"Node": store_table("Node", list(batch.nodes.values()))}
+    keyed = {id(r): interned(r) for r in batch.edges.values()}  # once an edge: both uses below
     for etype in EdgeType:
         rows = [r for r in batch.edges.values() if r["type"] == etype.value]
         if rows:
-            out[etype.value] = store_table(etype.value, rows)
+            out[etype.value] = store_table(etype.value, rows, [keyed[id(r)][0] for r in rows])
     if batch.edges:
-        out["Provenance"] = provenance.table(provenance.texts_of(batch.edges.values()))
+        out["Provenance"] = provenance.table(dict(keyed.values()))
     return out
 
 
-def store_table(table: str, rows: list[dict[str, Any]]) -> pa.Table:
-    """Rows as the Arrow table ``COPY`` reads: nodes by column, edges with ``from``/``to`` first.
+def store_table(table: str, rows: list[dict[str, Any]], keys: list[int] | None = None) -> pa.Table:
+    """Rows as the Arrow table ``COPY`` reads: nodes by column, edges with ``from``/``to`` first
+    (``keys``: their provenance keys, when the caller has them).
 
-    Node rows convert as one struct array (Arrow reads the dicts in C++: half the time of a
-    column at a time, measured).
+    Rows convert as one struct array (Arrow reads the dicts in C++: half the time of a column at
+    a time, measured on nodes).
     """
     from graph.ladybug_store import ARROW_TYPES
 
@@ -258,14 +260,15 @@ def store_table(table: str, rows: list[dict[str, Any]]) -> pa.Table:
         return pa.Table.from_struct_array(pa.array(rows, type=struct))
     if table == "Provenance":
         return provenance.table({r["key"]: r["value"] for r in rows})
-    arrays = {
-        "from": pa.array([r["source"] for r in rows], type=pa.string()),
-        "to": pa.array([r["target"] for r in rows], type=pa.string()),
-    }
-    for c, t in REL_COLUMNS.items():  # provenance as its key (graph/ladybug_provenance.py)
-        values = [interned(r)[0] for r in rows] if c == "prov" else [r.get(c) for r in rows]
-        arrays[c] = pa.array(values, type=ARROW_TYPES[t])
-    return pa.table(arrays)
+    own = [c for c in REL_COLUMNS if c != "prov"]
+    struct = pa.struct(
+        [("source", pa.string()), ("target", pa.string())] + [(c, ARROW_TYPES[REL_COLUMNS[c]]) for c in own]
+    )
+    data = pa.Table.from_struct_array(pa.array(rows, type=struct)).rename_columns(["from", "to", *own])
+    keys = [interned(r)[0] for r in rows] if keys is None else keys
+    # provenance as its key (graph/ladybug_provenance.py), in REL_COLUMNS order
+    data = data.add_column(2 + list(REL_COLUMNS).index("prov"), "prov", pa.array(keys, type=pa.int64()))
+    return data
 
 
 @contextmanager
