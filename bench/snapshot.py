@@ -1,6 +1,6 @@
 """Snapshot-loader benchmark: papers/s and peak RSS of ``load_snapshot`` into each backend.
 
-    python bench/snapshot.py --records 10000 100000 [--neo4j | --neo4j-only] [--batch-size 5000]
+    python bench/snapshot.py --records 10000 100000 [--neo4j | --neo4j-only] [--batch-size 50000]
 
 Generates a seeded file in the Kaggle ``arxiv-metadata-oai-snapshot.json`` format (realistic
 field sizes: ~1.6 KB a line like the real 4 GB / 2.5M-record file, 1–12 authors drawn from a
@@ -26,6 +26,8 @@ from email.utils import format_datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from loaders.arxiv_snapshot import BATCH_SIZE
 
 LLM = ["cs.CL", "cs.LG", "cs.AI", "stat.ML"]
 OTHER = ["cs.CV", "cs.IR", "cs.SE", "cs.RO", "math.OC", "physics.comp-ph", "q-bio.NC", "eess.AS", "hep-th"]
@@ -299,7 +301,8 @@ def measure(backend: str, file: Path, args: argparse.Namespace, env: dict[str, s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, nargs="+", default=[10_000])
-    parser.add_argument("--batch-size", type=int, default=5000)
+    # the loader's default (what `lineage load snapshot` uses); runs before session 8 used 5,000
+    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="records per batch (the loader's default)")
     parser.add_argument("--neo4j", action="store_true", help="also Neo4j (NEO4J_URI, or start the project's server)")
     parser.add_argument("--neo4j-only", action="store_true", help="skip the embedded store")
     parser.add_argument(
