@@ -10,11 +10,11 @@ Parquet files beside the database (Python's memory stays one batch), and at abou
 with the edges. An error rolls back to the last commit; a re-run resumes at the last checkpoint.
 
 A group commits twice: its nodes (with what it merged by ``SET``), then its edges and the
-checkpoint. One commit for both took ~300 MB more at its peak (1.73 GB, the engine alone, the
-second group of 1M snapshot records; 1.41 GB split) in the same time: the peak of a 1M load,
-measured in BENCHMARKS.md. A group whose edges fail after its nodes committed leaves those
-nodes in the store but the checkpoint before them, so the re-run finds them unchanged and
-adds the edges.
+checkpoint. The engine's own peak is the commit, and one commit for both peaked ~300 MB higher
+(1.73 GB against 1.41 GB, the engine alone on the second group of 1M snapshot records) and took
+as long (BENCHMARKS.md). A group whose edges fail after its nodes committed leaves those nodes
+in the store but the checkpoint before them, so the re-run finds them unchanged and adds the
+edges.
 
 Staged rows are not in the database yet, so two cases commit the group first and then plan
 the batch against the database: a staged node coming again with a different row (it must be
@@ -51,8 +51,8 @@ if TYPE_CHECKING:
 #: (~10M rows): see BENCHMARKS.md.
 COMMIT_ROWS = 3_000_000
 #: Engine threads for a node COPY into a table that has rows already (a load's second group, or
-#: any group of a load into a full store). Each thread fills its own group of rows, and abstracts
-#: make one large: the second group of 1M snapshot records peaked at 1.46 GB with 2 threads and
+#: any group of a load into a full store). Each thread seems to fill its own group of rows, which
+#: abstracts make large: the second group of 1M snapshot records peaked at 1.46 GB with 2 threads and
 #: at 0.96 GB with 1 (the engine alone), the load's peak (BENCHMARKS.md). Into an empty table
 #: (the first group: 1.24 GB with the loader) the COPY takes every thread.
 NODE_COPY_THREADS = 1
