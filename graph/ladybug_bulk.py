@@ -185,20 +185,22 @@ class StagedGroup:
         )
 
     def _copy(self, table: str) -> None:
-        conn = self.store._conn
-        threads = self.store.threads
-        if table == "Node" and self.store._rows("MATCH (n:Node) RETURN n.id LIMIT 1"):
-            threads = min(threads, NODE_COPY_THREADS)
-        if threads != self.store.threads:
-            conn.execute(f"CALL THREADS={threads}")
+        conn, threads = self.store._conn, self.store.threads
+        fewer = (
+            table == "Node"
+            and threads > NODE_COPY_THREADS
+            and bool(self.store._rows("MATCH (n:Node) RETURN n.id LIMIT 1"))
+        )
+        if fewer:
+            conn.execute(f"CALL THREADS={NODE_COPY_THREADS}")
         try:
             # COPY takes no parameter for a file; the path is our own mkdtemp name, not input.
             conn.execute(f"COPY {table} FROM '{self.dir / (table + '.parquet')}'")
         except RuntimeError as exc:
             raise self._copy_failed(table, exc) from exc
         finally:
-            if threads != self.store.threads:
-                conn.execute(f"CALL THREADS={self.store.threads}")
+            if fewer:
+                conn.execute(f"CALL THREADS={threads}")
 
     def _commit(self) -> float:
         """Commit (the engine checkpoints after a COPY); the seconds it took."""
