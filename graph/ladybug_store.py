@@ -123,6 +123,14 @@ class LadybugStore:
             self._conn.execute("BEGIN TRANSACTION READ ONLY")
             try:
                 return self._rows(cypher, params)
+            except RuntimeError as exc:
+                if "buffer pool is full" in str(exc):
+                    raise StoreError(
+                        f"the embedded store ran out of memory for this query (its buffer pool is "
+                        f"{self.buffer_pool_mb} MB): ask for less (a smaller limit or depth) or give it "
+                        f"more: LINEAGE_BUFFER_POOL_MB={self.buffer_pool_mb * 2}"
+                    ) from None
+                raise
             finally:
                 self._rollback()
                 self._conn.set_query_timeout(0)

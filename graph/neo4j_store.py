@@ -7,12 +7,13 @@ idempotent. Reads use ``execute_read``, which also makes the server refuse write
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
 import neo4j
-from neo4j.exceptions import AuthError, ClientError, Neo4jError, ServiceUnavailable
+from neo4j.exceptions import AuthError, ClientError, Neo4jError, ServiceUnavailable, TransientError
 
 from graph import neo4j_derived, neo4j_import
 from graph.errors import StoreError
@@ -74,6 +75,22 @@ UPDATE_EDGES = {
     + ", ".join(f"e.{k} = r.{k}" for k in EDGE_KEYS if k != "kind")
     for t in EdgeType
 }
+
+
+OUT_OF_MEMORY = "Neo.TransientError.General.MemoryPoolOutOfMemoryError"
+_MEMORY_LIMIT = re.compile(r"limit (?P<limit>[\d.]+ \w+)\..*?(?P<setting>[\w.]+\.max) threshold", re.DOTALL)
+
+
+def out_of_memory(exc: TransientError) -> StoreError:
+    """The server refused a query its memory pool cannot hold. The driver counts this error as
+    transient and would retry it with backoff for ~30 s; the same query fails the same way each
+    time, so it ends here with what to change."""
+    found = _MEMORY_LIMIT.search(exc.message or "")
+    limit = f" ({found['setting']} is {found['limit']})" if found else ""
+    return StoreError(
+        f"Neo4j ran out of memory for this query{limit}: ask for less (a smaller limit or depth) "
+        "or give the server more (that setting; the project's own server reads LINEAGE_NEO4J_TX_MEMORY)"
+    )
 
 
 def _friendly(uri: str, exc: Exception) -> StoreError:
@@ -155,12 +172,18 @@ class Neo4jStore:
 
         @neo4j.unit_of_work(timeout=timeout)
         def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
-            if not columns:
-                return [record.data() for record in tx.run(cypher, params or {})]
-            names = list(columns)
-            listed = ", ".join(f"`{c}`" for c in names)
-            record = tx.run(f"CALL () {{\n{cypher}\n}}\nRETURN collect([{listed}]) AS rows", params or {}).single()
-            return [dict(zip(names, row, strict=True)) for row in record["rows"]] if record else []
+            try:
+                if not columns:
+                    return [record.data() for record in tx.run(cypher, params or {})]
+                names = list(columns)
+                listed = ", ".join(f"`{c}`" for c in names)
+                text = f"CALL () {{\n{cypher}\n}}\nRETURN collect([{listed}]) AS rows"
+                record = tx.run(text, params or {}).single()
+                return [dict(zip(names, row, strict=True)) for row in record["rows"]] if record else []
+            except TransientError as exc:
+                if exc.code == OUT_OF_MEMORY:
+                    raise out_of_memory(exc) from None
+                raise
 
         try:
             with self._session(read=True) as session:

@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from graph.errors import MissingEndpointError
+from graph.errors import MissingEndpointError, StoreError
+from graph.ladybug_store import LadybugStore
 from graph.schema import Edge, Method, Model, Paper, Provenance
 from graph.store import upsert
 
@@ -87,6 +88,22 @@ def test_failed_batch_leaves_nothing_and_earlier_batches_stay(store) -> None:
     fixed = [*good, Model(id="model:not-there", name="Fixed"), *bad]
     upsert(store, fixed, batch_size=len(good))
     assert store.counts()["BUILDS_ON"] == 3
+
+
+def test_a_query_the_store_cannot_hold_fails_at_once_saying_what_to_change(store, tmp_path) -> None:
+    """Neo4j's driver counts running out of transaction memory as transient and retried it for
+    ~30 s before failing the same way; the embedded engine's message named no setting."""
+    # the embedded store gets a pool small enough to fill in a moment
+    small = LadybugStore(tmp_path / "small.lbug", buffer_pool_mb=64) if store.backend == "ladybug" else store
+    started = time.monotonic()
+    with pytest.raises(StoreError, match=r"ran out of memory for this query .*smaller limit or depth") as err:
+        small.read("UNWIND range(1, $n) AS x RETURN size(collect(x)) AS n", {"n": 200_000_000})
+    assert time.monotonic() - started < 20  # not retried
+    setting = "LINEAGE_BUFFER_POOL_MB=128" if store.backend == "ladybug" else "LINEAGE_NEO4J_TX_MEMORY"
+    assert setting in str(err.value)
+    assert small.read("RETURN 1 AS one") == [{"one": 1}]  # and the store goes on answering
+    if small is not store:
+        small.close()
 
 
 def test_write_batch_rolls_back_when_the_engine_fails_mid_batch(store, monkeypatch) -> None:
