@@ -323,6 +323,38 @@ def test_citation_queries_by_hand(store) -> None:
     assert [(r["id"], r["citations"]) for r in top2] == [(pid("A"), 3), (pid("B"), 2)]
 
 
+def hub_records(citers: int = 12_000, topics: int = 500) -> list:
+    """P cites hubs H1 and H2. Each of ``citers`` papers Q cites H1 and one of ``topics`` papers T;
+    the first 600 Q also cite H2. So the papers coupled with P are 600 Q sharing 2 references and
+    the rest sharing 1; co-cited with H1 are H2 (601 times) and every T (citers/topics times)."""
+    hub = lambda n: f"arxiv:1001.{n:05d}"  # noqa: E731
+    q = lambda i: f"arxiv:2001.{i:05d}"  # noqa: E731
+    t = lambda k: f"arxiv:1501.{k:05d}"  # noqa: E731
+    papers = [Paper(id=hub(n), title=f"Hub {n}", published="2010-01-01") for n in (1, 2)]
+    papers += [Paper(id=t(k), title=f"Topic {k}", published="2015-01-01") for k in range(topics)]
+    papers += [Paper(id=q(i), title=f"Citer {i}", published="2020-01-01") for i in range(citers)]
+    papers.append(Paper(id="arxiv:2201.00001", title="P", published="2022-01-01"))
+    cites = [("arxiv:2201.00001", hub(1)), ("arxiv:2201.00001", hub(2))]
+    for i in range(citers):
+        cites += [(q(i), hub(1)), (q(i), t(i % topics))] + ([(q(i), hub(2))] if i < 600 else [])
+    return [*papers, *(Edge(type="CITES", source=a, target=b, provenance=SOURCED) for a, b in cites)]
+
+
+def test_coupling_and_co_citation_at_their_largest_limit_next_to_a_hub(store) -> None:
+    """The limit's upper bound answers next to a hub: on Neo4j each row that still held the
+    coupled papers' list was charged for it (limit 500 ran out of transaction memory), and
+    co-citation checked every pair of the hub's 12k citers and the 500 top papers (~40 s)."""
+    upsert(store, hub_records(), batch_size=20_000)
+    coupled = run_query(store, "bibliographic-coupling", {"id": "arxiv:2201.00001", "limit": 500}).rows
+    assert [r["id"] for r in coupled] == [f"arxiv:2001.{i:05d}" for i in range(500)]  # ties by id
+    assert {r["count"] for r in coupled} == {2}
+    assert coupled[0]["via"] == ["arxiv:1001.00001", "arxiv:1001.00002"]
+    co = run_query(store, "co-citation", {"id": "arxiv:1001.00001", "limit": 500}).rows
+    assert (co[0]["id"], co[0]["count"], len(co[0]["via"])) == ("arxiv:1001.00002", 601, 601)
+    assert [(r["id"], r["count"]) for r in co[1:]] == [(f"arxiv:1501.{k:05d}", 24) for k in range(499)]
+    assert co[1]["via"] == [f"arxiv:2001.{i:05d}" for i in range(0, 12_000, 500)]
+
+
 # --- analytics: hand-computed answers ----------------------------------------------------------
 #
 # The 6-node DAG, in flow direction (older → newer), one source a and one sink f:
