@@ -519,6 +519,10 @@ EXTRA_CASES = [
     ("top-influential", {"label": "Model", "min_trust": 3}),
     ("neighbourhood", {"id": "model:mistral-7b", "depth": 2}),
     ("neighbourhood", {"id": "arxiv:1706.03762", "depth": 3, "limit": 1500}),
+    # Neo4j reads a level only while the levels before it hold fewer than the limit (the
+    # Transformer paper has 11, 23 and 187 nodes at 1, 2 and 3 hops): limits inside the first
+    # level, at its end, just past it, at the end of the second, just past that
+    *(("neighbourhood", {"id": "arxiv:1706.03762", "depth": 3, "limit": n}) for n in (5, 11, 12, 34, 35)),
     ("pagerank", {"edges": "cites"}),
     ("pagerank", {"edges": "builds_on", "label": "Method", "damping": 70}),
     ("main-path", {"method": "global"}),
