@@ -31,8 +31,10 @@ RETURN n.id AS id, n.name AS name, n.label AS label, depth
 ORDER BY depth, id
 LIMIT $limit
 // --- ladybug
-MATCH (start:Node {id: $id})-[e*1..3]-(n:Node)
+// One shortest path per node (breadth-first): matching every path of up to 3 hops did not
+// finish in 60 s from a paper cited 21k times (1M-edge benchmark graph)
+MATCH (start:Node {id: $id})-[e* SHORTEST 1..3]-(n:Node)
 WHERE length(e) <= $depth AND n.id <> $id
-RETURN n.id AS id, n.name AS name, n.label AS label, min(length(e)) AS depth
+RETURN n.id AS id, n.name AS name, n.label AS label, length(e) AS depth
 ORDER BY depth, id
 LIMIT $limit
