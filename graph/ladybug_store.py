@@ -63,6 +63,13 @@ def _ddl() -> list[str]:
     return stmts
 
 
+#: ``edges_among``: the engine checks ``b.id IN $ids`` by a scan of the list for each edge, and
+#: without that filter it plans a scan of the whole rel table (~120 ms at 1M edges, whatever the
+#: ids). CITES among 7 ids: 33 ms filtered, 116 ms not; 1,500 ids: 1,026 vs 190 ms; 21k ids (a
+#: hub's co-citation subgraph): 42 s vs 0.7 s (measured).
+TARGETS_IN_ENGINE = 300
+
+
 class LadybugStore:
     """A :class:`graph.store.GraphStore` on a Ladybug database directory."""
 
@@ -169,15 +176,20 @@ class LadybugStore:
         return found
 
     def edges_among(self, ids: Iterable[str], types: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        """Up to :data:`TARGETS_IN_ENGINE` ids the engine keeps the edges whose target is one too;
+        beyond, every edge out of the ids comes back and is kept here by a set lookup."""
         ids = list(dict.fromkeys(ids))
+        wanted = set(ids) if len(ids) > TARGETS_IN_ENGINE else None
+        where = "WHERE b.id IN $ids " if wanted is None else ""
         out: list[dict[str, Any]] = []
         with self._lock:
             for etype in types or [t.value for t in EdgeType]:
                 query = (
-                    f"UNWIND $ids AS i MATCH (a:Node {{id: i}})-[e:{EdgeType(etype).value}]->(b:Node) WHERE b.id IN $ids "
+                    f"UNWIND $ids AS i MATCH (a:Node {{id: i}})-[e:{EdgeType(etype).value}]->(b:Node) {where}"
                     f"RETURN a.id AS source, b.id AS target, {EDGE_RETURN}"
                 )
-                out += [{"type": etype, **r} for r in self._rows(query, {"ids": ids})]
+                rows = self._rows(query, {"ids": ids})
+                out += [{"type": etype, **r} for r in rows if wanted is None or r["target"] in wanted]
             return provenance.attach(self._rows, out)  # one lookup for every type's edges
 
     # -- writes -----------------------------------------------------------------------------

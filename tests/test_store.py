@@ -106,6 +106,21 @@ def test_a_query_the_store_cannot_hold_fails_at_once_saying_what_to_change(store
         small.close()
 
 
+@pytest.mark.parametrize("among", [40, 800])
+def test_edges_among_keeps_exactly_the_edges_between_the_ids(store, among) -> None:
+    """A few ids and many (the embedded store filters many ids itself, not in the engine)."""
+    papers = [Paper(id=f"arxiv:2001.{i:05d}", title=f"P{i}", published="2020-01-01") for i in range(1000)]
+    cites = [(i, (i * 7 + k) % 1000) for i in range(1000) for k in (1, 2) if (i * 7 + k) % 1000 != i]
+    upsert(
+        store,
+        [*papers, *(Edge(type="CITES", source=papers[a].id, target=papers[b].id, provenance=prov()) for a, b in cites)],
+    )
+    ids = [p.id for p in papers[:among]]
+    found = {(e["source"], e["target"]) for e in store.edges_among(ids) if e["type"] == "CITES"}
+    expected = {(papers[a].id, papers[b].id) for a, b in cites if a < among and b < among}
+    assert found == expected and len(expected) > among // 4
+
+
 def test_write_batch_rolls_back_when_the_engine_fails_mid_batch(store, monkeypatch) -> None:
     """Nodes are written, then the engine rejects the edge statement: the whole batch is undone."""
     upsert(store, lineage_records())
