@@ -75,6 +75,12 @@ def test_path_from_the_transformer_paper_to_mixtral(curated_store) -> None:
     assert set(first["ids"]) <= set(result.graph.nodes)
 
 
+def test_path_from_a_node_to_itself_is_no_path_on_every_backend(curated_store) -> None:
+    """Neo4j's shortest-path algorithm refused equal ends with a raw server error."""
+    result = run_query(curated_store, "path", {"source": "model:zephyr-7b", "target": "model:zephyr-7b"})
+    assert result.rows == [] and result.graph.number_of_nodes() == 0
+
+
 def test_introduced_by(curated_store) -> None:
     assert ids(run_query(curated_store, "introduced-by", {"id": "method:dpo"})) == ["arxiv:2305.18290"]
     assert "model:mistral-7b" in ids(run_query(curated_store, "introduces", {"id": "arxiv:2310.06825"}))

@@ -9,6 +9,7 @@
 // example: lineage query path source=arxiv:1706.03762 target=model:mixtral-8x7b
 // --- neo4j
 MATCH (a:Node {id: $source}), (b:Node {id: $target})
+WHERE a <> b  // no path from a node to itself, as on the embedded store (Neo4j's algorithm refuses it)
 MATCH p = allShortestPaths((a)-[:BUILDS_ON|INTRODUCES|CITES*..10]-(b))
 WHERE length(p) <= $max_hops
 RETURN length(p) AS hops, [n IN nodes(p) | n.id] AS ids, [n IN nodes(p) | n.name] AS names
