@@ -93,6 +93,11 @@ def out_of_memory(exc: TransientError) -> StoreError:
     )
 
 
+def _edge_row(source: str, row: dict[str, Any]) -> dict[str, Any]:
+    """An edge as the store returns it, from a ``{target, type, p}`` row read out of ``source``."""
+    return {"type": row["type"], "source": source, "target": row["target"], **{k: row["p"].get(k) for k in EDGE_KEYS}}
+
+
 def _friendly(uri: str, exc: Exception) -> StoreError:
     if isinstance(exc, AuthError):
         cause = "authentication failed (check NEO4J_USERNAME / NEO4J_PASSWORD)"
@@ -243,12 +248,7 @@ class Neo4jStore:
         )
         records = self.read(query, {"chunks": list(chunks(ids, CHUNK)), "types": wanted})
         among = set(ids)
-        return [
-            {"type": r["type"], "source": r["source"], "target": r["target"], **{k: r["p"].get(k) for k in EDGE_KEYS}}
-            for rec in records
-            for r in rec["rows"]
-            if r["target"] in among
-        ]
+        return [_edge_row(r["source"], r) for rec in records for r in rec["rows"] if r["target"] in among]
 
     def subgraph(self, ids: Iterable[str]) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
         """``(nodes(ids), edges_among(ids))`` in one query: each id is looked up once, in one
@@ -266,11 +266,7 @@ class Neo4jStore:
         with self._session(read=True) as session:  # rows as the driver gives them (record.data() copies)
             found = session.execute_read(lambda tx: run_collected(tx, inner, ids, types=types))
         nodes = {r["node"]["id"]: {k: r["node"].get(k) for k in NODE_KEYS} for r in found}
-        source = [(r["node"]["id"], o) for r in found for o in r["out"] if o["target"] in nodes]
-        edges = [
-            {"type": o["type"], "source": s, "target": o["target"], **{k: o["p"].get(k) for k in EDGE_KEYS}}
-            for s, o in source
-        ]
+        edges = [_edge_row(r["node"]["id"], o) for r in found for o in r["out"] if o["target"] in nodes]
         return nodes, edges
 
     # -- writes --------------------------------------------------------------------------------
