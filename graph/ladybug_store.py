@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +70,12 @@ def _ddl() -> list[str]:
 TARGETS_IN_ENGINE = 300
 
 
+@contextmanager
+def _both(first: AbstractContextManager[Any], second: AbstractContextManager[Any]) -> Iterator[None]:
+    with first, second:
+        yield
+
+
 class LadybugStore:
     """A :class:`graph.store.GraphStore` on a Ladybug database directory."""
 
@@ -94,7 +100,13 @@ class LadybugStore:
         except RuntimeError as exc:
             raise StoreError(f"cannot open the embedded store at {path}: {exc}") from None
         self._lock = threading.RLock()  # one connection, used from one thread at a time
+        # COPY's files live beside the database (not in the system temp directory), named for
+        # it, and a writer removes what a killed load left behind
+        self._staging_dir = Path(path).resolve().parent
+        self._staging_prefix = f".{Path(path).name}.copy-"
         if not read_only:
+            for stale in self._staging_dir.glob(f"{self._staging_prefix}*.parquet"):
+                stale.unlink(missing_ok=True)
             for stmt in _ddl():
                 self._conn.execute(stmt)
             provenance.migrate(self._rows, [t.value for t in EdgeType])
@@ -115,6 +127,16 @@ class LadybugStore:
         while result.has_next():
             rows.append(dict(zip(cols, result.get_next(), strict=True)))
         return rows
+
+    def adhoc(
+        self, statement: str, params: dict[str, Any], *, limit: int, timeout: float, open_lock: Any = None
+    ) -> list[dict[str, Any]]:
+        """One read-only statement in a child process that cannot write, stopped at ``timeout``
+        (graph/ladybug_adhoc.py); ``open_lock`` (with this store's own) is held while it opens."""
+        from graph import ladybug_adhoc
+
+        lock = _both(self._lock, open_lock) if open_lock is not None else self._lock
+        return ladybug_adhoc.run(self.location, statement, params, limit=limit, timeout=timeout, open_lock=lock)
 
     def read(
         self,
@@ -262,7 +284,7 @@ class LadybugStore:
         COPY straight from an in-memory Arrow table leaked (1.9 GB RSS over 100 copies of 3k
         rows, measured); from a Parquet file it stayed at ~200 MB and was faster.
         """
-        fd, tmp = tempfile.mkstemp(prefix=f"lineage-{table}-", suffix=".parquet")
+        fd, tmp = tempfile.mkstemp(prefix=f"{self._staging_prefix}{table}-", suffix=".parquet", dir=self._staging_dir)
         os.close(fd)
         try:
             pq.write_table(store_table(table, rows), tmp, compression="none")

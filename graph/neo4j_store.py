@@ -7,6 +7,7 @@ idempotent. Reads use ``execute_read``, which also makes the server refuse write
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
@@ -16,7 +17,7 @@ import neo4j
 from neo4j.exceptions import AuthError, ClientError, Neo4jError, ServiceUnavailable, TransientError
 
 from graph import neo4j_derived, neo4j_import
-from graph.errors import StoreError
+from graph.errors import QueryError, StoreError
 from graph.schema import EDGE_COLUMNS, NODE_COLUMNS, NODE_LABELS, Edge, EdgeType
 from graph.store import (
     Batch,
@@ -78,7 +79,19 @@ UPDATE_EDGES = {
 
 
 OUT_OF_MEMORY = "Neo.TransientError.General.MemoryPoolOutOfMemoryError"
+#: Plan operators ad-hoc Cypher may not run, whatever the statement looked like.
+ADHOC_REFUSED_OPERATORS = {"LoadCSV", "ProcedureCall", "SystemProcedureCall", "TransactionForeach", "TransactionApply"}
 _MEMORY_LIMIT = re.compile(r"limit (?P<limit>[\d.]+ \w+)\..*?(?P<setting>[\w.]+\.max) threshold", re.DOTALL)
+
+
+def _operators(plan: Any) -> set[str]:
+    """Every operator type in an EXPLAIN plan (``LoadCSV@neo4j`` -> ``LoadCSV``)."""
+    if not plan:
+        return set()
+    found = {str(plan.get("operatorType", "")).split("@")[0]}
+    for child in plan.get("children", ()):
+        found |= _operators(child)
+    return found
 
 
 def out_of_memory(exc: TransientError) -> StoreError:
@@ -163,6 +176,48 @@ class Neo4jStore:
             raise _friendly(self.location, exc) from None
 
     # -- reads ---------------------------------------------------------------------------------
+    def adhoc(
+        self, statement: str, params: dict[str, Any], *, limit: int, timeout: float, open_lock: Any = None
+    ) -> list[dict[str, Any]]:
+        """One statement in a READ-mode transaction, after the server's own plan says it only
+        reads and touches no file or procedure; stopped by the server at ``timeout``; at most
+        ``limit`` rows are pulled (the rest are discarded server-side)."""
+
+        @neo4j.unit_of_work(timeout=timeout)
+        def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
+            summary = tx.run("EXPLAIN " + statement, params).consume()
+            if summary.query_type != "r":
+                what = {"rw": "reads and writes", "w": "writes", "s": "changes the schema"}
+                raise QueryError(
+                    f"refused: the server plans this statement as one that "
+                    f"{what.get(summary.query_type or '', 'does not only read')}",
+                    "cypher",
+                )
+            found = sorted(_operators(summary.plan) & ADHOC_REFUSED_OPERATORS)
+            if found:
+                raise QueryError(f"refused: the plan runs {', '.join(found)} (files or procedures)", "cypher")
+            result = tx.run(statement, params)
+            return [record.data() for record in itertools.islice(result, limit)]
+
+        try:
+            with self._session(read=True) as session:
+                return session.execute_read(work)
+        except TransientError as exc:
+            if exc.code == OUT_OF_MEMORY:
+                raise out_of_memory(exc) from None
+            raise
+        except ClientError as exc:
+            code = exc.code or ""
+            if "TransactionTimedOut" in code or "Terminated" in code:
+                raise QueryError(
+                    f"the query ran past the time limit ({timeout:g} s) and was stopped; narrow it", "cypher"
+                ) from None
+            if "Forbidden" in code or "AccessMode" in code:
+                raise QueryError(f"refused: {exc.message}", "cypher") from None
+            raise QueryError(f"Cypher error: {(exc.message or code).splitlines()[0][:300]}", "cypher") from None
+        except ServiceUnavailable as exc:
+            raise _friendly(self.location, exc) from None
+
     def read(
         self,
         cypher: str,

@@ -165,6 +165,14 @@ class GraphStore(Protocol):
         ``columns``, when the caller knows the query returns exactly these (a saved query's
         header), lets a backend fetch the rows in bulk."""
 
+    def adhoc(
+        self, statement: str, params: dict[str, Any], *, limit: int, timeout: float, open_lock: Any = None
+    ) -> list[dict[str, Any]]:
+        """Run one user-written statement where the engine itself refuses writes and file access,
+        stopped at ``timeout`` s with its memory bounded; at most ``limit`` rows. Raises
+        :class:`graph.errors.QueryError` saying what was refused or why it stopped.
+        ``open_lock``: held while the statement is being set up (not while it runs)."""
+
     def nodes(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """Properties of the given node ids that exist."""
 

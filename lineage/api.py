@@ -53,6 +53,7 @@ from lineage.api_models import (
     RowsOut,
     SearchOut,
 )
+from lineage.api_security import SecurityMiddleware, allowed_hosts, cypher_access
 from lineage.api_store import ServiceStore, jsonable
 from lineage.settings import Settings
 from queries.adhoc import check_read_only, run_read_only
@@ -129,8 +130,10 @@ class Service:
         cypher_timeout: float,
         loaders: dict[str, Loader],
         cache_size: int = 1024,
+        cypher_access: str = "token",
     ) -> None:
         self.settings, self.token, self.loaders = settings, token or None, loaders
+        self.cypher_access = cypher_access
         self.query_timeout, self.cypher_timeout = query_timeout, cypher_timeout
         self.owned = store is None
         self.cache_size = cache_size
@@ -194,9 +197,33 @@ async def require_token(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> None:
     """No token configured: writes disabled (403). Missing token: 401. Wrong token: 403."""
-    token = request.app.state.service.token
+    _check_token(
+        request.app.state.service.token,
+        credentials,
+        "write endpoints are disabled: start the server with LINEAGE_API_TOKEN set",
+    )
+
+
+async def require_cypher_access(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> None:
+    """``/cypher`` per LINEAGE_CYPHER_ACCESS: ``token`` (default) as ``/load``, ``open``, or ``off``."""
+    service: Service = request.app.state.service
+    if service.cypher_access == "off":
+        raise ApiError(403, "ad-hoc Cypher is off on this server (LINEAGE_CYPHER_ACCESS=off); use the saved queries")
+    if service.cypher_access == "token":
+        _check_token(
+            service.token,
+            credentials,
+            "ad-hoc Cypher needs the server's bearer token and none is set: start the server with "
+            "LINEAGE_API_TOKEN, or with LINEAGE_CYPHER_ACCESS=open for a public read-only explorer",
+        )
+
+
+def _check_token(token: str | None, credentials: HTTPAuthorizationCredentials | None, no_token: str) -> None:
+    """``no_token``: the 403 message when the server has no token configured."""
     if not token:
-        raise ApiError(403, "write endpoints are disabled: start the server with LINEAGE_API_TOKEN set")
+        raise ApiError(403, no_token)
     if credentials is None:
         raise ApiError(
             401,
@@ -396,14 +423,29 @@ def create_app(
     cypher_timeout: float = 10.0,
     loaders: dict[str, Loader] | None = None,
     cache_size: int = 1024,
+    cypher: str | None = None,
+    bind: str | None = None,
+    hosts: str | list[str] | None = None,
 ) -> FastAPI:
     """The API over ``store`` (owned by the caller), or over the store ``settings`` name (opened at
     startup, closed at shutdown). ``token`` (default ``$LINEAGE_API_TOKEN``) enables ``/load``;
-    ``cache_size`` read results are cached on the embedded store (0: none)."""
+    ``cache_size`` read results are cached on the embedded store (0: none). ``cypher``: who may
+    run ad-hoc Cypher (``token``, ``open``, ``off``; default ``$LINEAGE_CYPHER_ACCESS`` or
+    ``token``); ``hosts``: the Host names answered (default: loopback names when ``bind`` is a
+    loopback address or not given; see lineage/api_security.py)."""
     settings = settings or Settings()
     if token is None:
         token = os.environ.get("LINEAGE_API_TOKEN") or None
-    service = Service(store, settings, token, query_timeout, cypher_timeout, dict(loaders or LOADERS), cache_size)
+    service = Service(
+        store,
+        settings,
+        token,
+        query_timeout,
+        cypher_timeout,
+        dict(loaders or LOADERS),
+        cache_size,
+        cypher_access(cypher),
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -429,6 +471,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.service = service
+    app.add_middleware(SecurityMiddleware, hosts=allowed_hosts(bind, hosts))
     _install_errors(app)
     _install_docs(app)
 
@@ -441,6 +484,7 @@ def create_app(
         """Which store the service uses, whether it answers, and what it holds."""
         body: dict[str, Any] = {"backend": service.backend, "location": service.location}
         body["writes_enabled"] = bool(service.token)
+        body["cypher_access"] = service.cypher_access
         try:
             counts = service.store().counts()
             body.update(status="ok", reachable=True, counts=counts, error=None)
@@ -558,18 +602,25 @@ def create_app(
         "/cypher",
         response_model=CypherOut,
         tags=["graph"],
-        responses={**ERRORS, 403: {"model": ErrorOut, "description": "a write, LOAD CSV, CALL or procedure"}},
+        dependencies=[Depends(require_cypher_access)],
+        responses={
+            **ERRORS,
+            401: {"model": ErrorOut, "description": "no bearer token sent (LINEAGE_CYPHER_ACCESS=token)"},
+            403: {"model": ErrorOut, "description": "refused: a write, file, procedure or admin clause; or no access"},
+        },
     )
     def cypher(body: CypherIn, store: StoreDep) -> JSONResponse:
-        """Ad-hoc read-only Cypher, time- and row-limited. Writes, ``LOAD CSV``, ``CALL``, ``USE``
-        and procedure namespaces (``apoc.*``, ``dbms.*``) are refused with 403 naming the clause."""
+        """One ad-hoc read-only Cypher statement, time-, memory- and row-limited. Who may run it is
+        the server's LINEAGE_CYPHER_ACCESS (default: the bearer token, as for writes). Writes,
+        files (``LOAD``, ``COPY``), ``CALL``, ``USE``, transaction control and more than one
+        statement are refused with 403 naming the clause; the engine refuses what slips past."""
         try:
             check_read_only(body.cypher)
         except QueryError as exc:
             raise ApiError(403 if str(exc).startswith("refused") else 400, str(exc), "cypher") from None
         started = time.perf_counter()
         rows = run_read_only(
-            store.uncached(), body.cypher, dict(body.params), limit=body.limit + 1, timeout=service.cypher_timeout
+            store, body.cypher, dict(body.params), limit=body.limit + 1, timeout=service.cypher_timeout
         )
         elapsed = (time.perf_counter() - started) * 1000
         columns = list(rows[0]) if rows else []

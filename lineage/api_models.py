@@ -8,11 +8,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 INT64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
 Scalar = str | INT64 | float | bool | None
-ParamValue = Scalar | list[str] | list[INT64] | list[float]
+
+
+def _no_wide_ints(value: Any) -> Any:
+    """An integer beyond 64 bits is an error, not silently the nearest float."""
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, int) and not isinstance(item, bool) and not -(2**63) <= item <= 2**63 - 1:
+            raise ValueError(f"{str(item)[:30]}… does not fit in a 64-bit integer")
+    return value
+
+
+ParamValue = Annotated[Scalar | list[str] | list[INT64] | list[float], BeforeValidator(_no_wide_ints)]
 
 
 class ErrorOut(BaseModel):

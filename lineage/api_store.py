@@ -88,6 +88,14 @@ class ServiceStore:
 
         return self._cached(("read", cypher, _key(params)), compute)
 
+    def adhoc(
+        self, statement: str, params: dict[str, Any], *, limit: int, timeout: float, open_lock: Any = None
+    ) -> list[dict[str, Any]]:
+        """Not serialised or cached: the store isolates ad-hoc Cypher itself and holds this
+        wrapper's lock only while the statement is set up, so a runaway delays nobody."""
+        lock = self._lock if open_lock is None else open_lock
+        return self.inner.adhoc(statement, params, limit=limit, timeout=timeout, open_lock=lock)
+
     def nodes(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         ids = list(ids)
 

@@ -29,16 +29,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import networkx as nx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model, field_validator
 
 from graph.errors import NodeNotFoundError, QueryError
 from graph.ids import InvalidIdError, normalize_id
 from graph.store import GraphStore, to_networkx
 
 QUERY_DIR = Path(__file__).parent / "cypher"
+#: An id or text parameter longer than this is refused before any look-up (ids are short).
+MAX_TEXT = 300
 PARAM_LINE = re.compile(
     r"^(?P<name>[a-z_][a-z0-9_]*)\s*:\s*(?P<type>node|nodes|int|str|list|choice\[[^\]]+\])"
     r"(?:\s*=\s*(?P<default>(?:(?!--)[^(])*?))?\s*(?:\((?P<lo>-?\d+)\.\.(?P<hi>-?\d+)\))?\s*(?:--\s*(?P<help>.*))?$"
@@ -235,10 +237,11 @@ def build_param_model(name: str, params: tuple[Param, ...]) -> type[BaseModel]:
         elif p.type in ("list", "nodes"):
             value = list(default) if default is not ... else ...
             # bounds on a list are its length, e.g. ``ids: nodes (2..20)``
-            fields[p.name] = (list[str], Field(value, min_length=p.low, max_length=p.high, description=p.help))
+            item = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
+            fields[p.name] = (list[item], Field(value, min_length=p.low, max_length=p.high, description=p.help))
             validators[f"_split_{p.name}"] = field_validator(p.name, mode="before")(lambda cls, v: _comma_list(v))
         elif p.type == "node" or p.type == "str":
-            fields[p.name] = (str, Field(default, min_length=1, description=p.help))
+            fields[p.name] = (str, Field(default, min_length=1, max_length=MAX_TEXT, description=p.help))
         else:
             from typing import Literal
 
@@ -262,8 +265,9 @@ def validate_params(query: SavedQuery, raw: dict[str, Any], store: GraphStore | 
         if err["type"] == "extra_forbidden":
             known = ", ".join(p.name for p in query.params)
             raise QueryError(f"{query.name}: unknown parameter {name!r} (parameters: {known})", name) from None
-        got = raw.get(name, "<missing>")
-        raise QueryError(f"{query.name}: parameter {name!r}={got!r}: {err['msg']}", name) from None
+        got = repr(raw.get(name, "<missing>"))
+        got = got if len(got) <= 80 else f"{got[:60]}… ({len(got):,} characters)"
+        raise QueryError(f"{query.name}: parameter {name!r}={got}: {err['msg']}", name) from None
     asked: list[tuple[str, str]] = []  # (raw, normalised) of every node parameter, checked together
     for p in query.params:
         if p.type == "node" and not p.required and not values[p.name]:

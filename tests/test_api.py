@@ -25,11 +25,13 @@ from lineage.api import create_app
 from queries.registry import registry
 
 TOKEN = "test-token-0123456789"
+LOCAL = "http://localhost"  # the server answers loopback host names only (DNS rebinding)
+AUTH = {"Authorization": f"Bearer {TOKEN}"}  # /cypher needs the token by default
 
 
 @pytest.fixture
 def client(curated_store: GraphStore) -> Iterator[TestClient]:
-    with TestClient(create_app(store=curated_store, token=TOKEN)) as c:
+    with TestClient(create_app(store=curated_store, token=TOKEN), base_url=LOCAL, headers=AUTH) as c:
         yield c
 
 
@@ -220,7 +222,7 @@ def test_huge_bounds_are_refused_before_anything_runs(curated_store: GraphStore)
             return getattr(self.inner, name)
 
     counting = Counting(curated_store)
-    with TestClient(create_app(store=counting, token=TOKEN)) as c:  # type: ignore[arg-type]
+    with TestClient(create_app(store=counting, token=TOKEN), base_url=LOCAL) as c:  # type: ignore[arg-type]
         for params in ({"depth": 10**9}, {"depth": 11}, {"limit": 10**6}, {"min_trust": 99}):
             error_of(c.get("/lineage/model:zephyr-7b", params=params), 400)
         error_of(c.get("/queries/neighbourhood", params={"id": "model:zephyr-7b", "limit": 10**6}), 400)
@@ -355,7 +357,7 @@ def test_cypher_errors_are_400(client: TestClient) -> None:
 
 def test_cypher_is_time_limited(curated_store: GraphStore) -> None:
     slow = "UNWIND range(1, 100000) AS a UNWIND range(1, 100000) AS b RETURN sum(a * b) AS n"
-    with TestClient(create_app(store=curated_store, cypher_timeout=0.5)) as c:
+    with TestClient(create_app(store=curated_store, cypher_timeout=0.5, cypher="open"), base_url=LOCAL) as c:
         started = time.monotonic()
         body = error_of(c.post("/cypher", json={"cypher": slow}), 400)
         assert time.monotonic() - started < 10
@@ -367,11 +369,11 @@ def test_cypher_is_time_limited(curated_store: GraphStore) -> None:
 
 def test_load_needs_the_token_and_refusal_changes_nothing(store: GraphStore) -> None:
     empty = store.counts()
-    with TestClient(create_app(store=store, token="")) as c:  # no token configured: writes disabled
+    with TestClient(create_app(store=store, token=""), base_url=LOCAL) as c:  # no token configured: writes disabled
         body = error_of(c.post("/load/curated", headers={"Authorization": f"Bearer {TOKEN}"}), 403)
         assert "LINEAGE_API_TOKEN" in body["error"]
         assert c.get("/health").json()["writes_enabled"] is False
-    with TestClient(create_app(store=store, token=TOKEN)) as c:
+    with TestClient(create_app(store=store, token=TOKEN), base_url=LOCAL) as c:
         missing = c.post("/load/curated")
         error_of(missing, 401)
         assert missing.headers["www-authenticate"] == "Bearer"
@@ -397,7 +399,7 @@ def test_load_needs_the_token_and_refusal_changes_nothing(store: GraphStore) -> 
 
 def test_token_from_the_environment(store: GraphStore, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LINEAGE_API_TOKEN", "from-env")
-    with TestClient(create_app(store=store)) as c:
+    with TestClient(create_app(store=store), base_url=LOCAL) as c:
         error_of(c.post("/load/curated", headers={"Authorization": "Bearer wrong"}), 403)
         assert c.get("/health").json()["writes_enabled"] is True
 
@@ -427,7 +429,7 @@ def test_owned_store_opens_at_startup_and_closes_at_shutdown(tmp_path) -> None:
 
     settings = Settings(db=tmp_path / "served.lbug", neo4j_uri=None)
     app = create_app(settings=settings, token="")
-    with TestClient(app) as c:
+    with TestClient(app, base_url=LOCAL) as c:
         body = c.get("/health").json()
         assert body["backend"] == "ladybug" and body["reachable"] is True and body["location"].endswith("served.lbug")
     assert app.state.service._store is None  # closed
@@ -441,7 +443,7 @@ def test_unreachable_store_is_503_not_500(tmp_path) -> None:
     from lineage.settings import Settings
 
     settings = Settings(db=tmp_path / "x", neo4j_uri="bolt://127.0.0.1:1", neo4j_password="nope")
-    with TestClient(create_app(settings=settings, token="")) as c:
+    with TestClient(create_app(settings=settings, token=""), base_url=LOCAL) as c:
         health = c.get("/health")
         assert health.status_code == 503 and health.json()["reachable"] is False
         assert "127.0.0.1:1" in health.json()["error"]

@@ -27,7 +27,14 @@ from lineage.settings import Settings
 
 DB = Path(tempfile.mkdtemp(prefix="lineage-schemathesis-")) / "store.lbug"
 TOKEN = secrets.token_hex(16)
-app = create_app(settings=Settings(db=DB, neo4j_uri=None), token=TOKEN, query_timeout=5.0, cypher_timeout=2.0)
+app = create_app(
+    settings=Settings(db=DB, neo4j_uri=None),
+    token=TOKEN,
+    query_timeout=5.0,
+    cypher_timeout=2.0,
+    cypher="open",
+    hosts="testserver,localhost",
+)
 #: Every /queries/<name> (each runs its own Cypher); /export and /viz share one code path per
 #: route, so a few representative queries (one node, two nodes, a node list, none, an analytic).
 SAMPLED = "ancestors|path|common-roots|overview|main-path"
@@ -52,7 +59,9 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=CONFIG).exc
 
 @pytest.fixture(scope="module", autouse=True)
 def curated_lineage() -> Iterator[None]:
-    loaded = TestClient(app).post("/load/curated", headers={"Authorization": f"Bearer {TOKEN}"})
+    loaded = TestClient(app, base_url="http://localhost").post(
+        "/load/curated", headers={"Authorization": f"Bearer {TOKEN}"}
+    )
     assert loaded.status_code == 200, loaded.text
     yield
     app.state.service.close()

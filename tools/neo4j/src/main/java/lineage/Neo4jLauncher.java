@@ -171,6 +171,13 @@ public final class Neo4jLauncher {
         c.put("dbms.security.auth_enabled", Boolean.toString(opts.password != null));
         c.put("dbms.security.auth_minimum_password_length", "1");
         c.put("dbms.usage_report.enabled", "false");
+        // As a production server: LOAD CSV never reads file:// URLs (the project never uses
+        // LOAD CSV; bulk loads go through neo4j-admin import), and the import directory, were
+        // they allowed, is the database's own empty folder.
+        Path imports = opts.data.resolve("import");
+        Files.createDirectories(imports);
+        c.put("server.directories.import", imports.toAbsolutePath().toString());
+        c.put("dbms.security.allow_csv_import_from_file_urls", "false");
         // Small by default (the server shares a 2-core box with the test suite); bulk loads and
         // benchmarks raise them through the environment (see lineage/neo4j_server.py).
         c.put("server.memory.pagecache.size", envOr("LINEAGE_NEO4J_PAGECACHE", "256m"));
