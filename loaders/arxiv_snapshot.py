@@ -44,12 +44,11 @@ from loaders.arxiv_api import (
     abs_url,
     clean,
     curated_papers,
-    describe,
     paper_records,
     prepare_papers,
     write_papers,
 )
-from loaders.shown import cut, shown
+from loaders.shown import cut, shown, validation_line
 
 DEFAULT_CATEGORIES = ("cs.CL", "cs.LG", "cs.AI", "stat.ML")
 #: Records per batch (a paper, its authors and AUTHORED edges are ~10 records): one Neo4j
@@ -280,7 +279,7 @@ def iter_snapshot(
             report.failures.append(f"{path}:{lineno}: not JSON: {cut(str(exc))}")
             yield end, None
         except ValidationError as exc:
-            report.failures.append(f"{path}:{lineno}: {_record_id(record)}: {cut(describe(exc))}")
+            report.failures.append(f"{path}:{lineno}: {_record_id(record)}: {validation_line(exc.errors()[0])}")
             yield end, None
         except (LineError, InvalidIdError, ValueError, TypeError, KeyError, AttributeError) as exc:
             what = f"{_record_id(record)}: " if isinstance(record, dict) and record.get("id") else ""

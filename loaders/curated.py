@@ -20,7 +20,7 @@ from graph.ids import InvalidIdError, author_id
 from graph.schema import Author, Edge, Method, Model, Paper, Provenance, Source
 from graph.store import GraphStore, LoadReport, upsert
 from loaders.safe_yaml import YamlInputError, load_yaml
-from loaders.shown import cut, shown
+from loaders.shown import cut, shown, validation_line
 
 CURATED_FILE = Path(__file__).parent / "data" / "curated.yaml"
 SECTIONS = {"papers": Paper, "models": Model, "methods": Method}
@@ -46,11 +46,6 @@ class _Lines:
     def item(self, section: str, i: int) -> int | None:
         items = self.items.get(section, [])
         return items[i] if i < len(items) else None
-
-
-def _describe(err: dict[str, Any]) -> str:
-    field = ".".join(str(x) for x in err["loc"]) or "record"
-    return f"field {cut(field, 60)!r}: {cut(err['msg'])}"
 
 
 def _read_text(path: Path) -> str:
@@ -116,7 +111,7 @@ def read_curated(path: str | Path = CURATED_FILE) -> list[Any]:
             try:
                 node = cls(**{**item, "sources": [Source.curated]})
             except ValidationError as exc:
-                desc = f"{section}[{i}] ({_name(item.get('id'))}): {_describe(exc.errors()[0])}"
+                desc = f"{section}[{i}] ({_name(item.get('id'))}): {validation_line(exc.errors()[0])}"
                 raise DataFileError(path, line, desc) from None
             if node.id in where:
                 first = where[node.id]
@@ -163,7 +158,7 @@ def read_curated(path: str | Path = CURATED_FILE) -> list[Any]:
             edge = Edge(**item, provenance=[provenance])
         except ValidationError as exc:
             desc = f"{_name(item.get('source'))} -> {_name(item.get('target'))}"
-            raise DataFileError(path, line, f"edges[{i}] ({desc}): {_describe(exc.errors()[0])}") from None
+            raise DataFileError(path, line, f"edges[{i}] ({desc}): {validation_line(exc.errors()[0])}") from None
         for end in (edge.source, edge.target):
             if end not in where:
                 desc = f"{_name(edge.source)} -> {_name(edge.target)}"

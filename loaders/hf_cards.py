@@ -56,7 +56,7 @@ from graph.schema import BuildKind, Edge, EdgeType, Model, Provenance, Source
 from graph.store import GraphStore, upsert
 from loaders.paper_nodes import SourceReport, paper_record, stored_nodes
 from loaders.safe_yaml import YamlInputError, load_yaml
-from loaders.shown import cut, shown
+from loaders.shown import cut, shown, validation_line
 
 RELATIONS = {
     "finetune": BuildKind.fine_tuned_from,
@@ -448,9 +448,7 @@ def load_hf_cards(
 def _reason(exc: Exception) -> str:
     """One short line for an error that is not a :class:`CardError`."""
     if isinstance(exc, ValidationError):
-        err = exc.errors()[0]
-        field = ".".join(str(x) for x in err["loc"]) or "record"
-        return f"field {cut(field, 60)!r}: {cut(err['msg'])}"
+        return validation_line(exc.errors()[0])
     return cut(str(exc)) or type(exc).__name__
 
 

@@ -34,3 +34,14 @@ def shown(value: Any, limit: int = MAX_SHOWN) -> str:
     except Exception:  # a value whose repr fails still gets a line
         text = f"<{type(value).__name__}>"
     return cut(text, limit)
+
+
+def validation_line(err: dict[str, Any]) -> str:
+    """``field 'x': message`` for one pydantic error, with the offending input cut wherever the
+    message quotes it (id validators say ``'<the whole value>': key after 'model:' must …``)."""
+    field = ".".join(str(x) for x in err.get("loc", ())) or "record"
+    message = str(err.get("msg", ""))
+    value = err.get("input")
+    if isinstance(value, str) and len(value) > 60:
+        message = message.replace(repr(value), shown(value, 60))
+    return f"field {cut(field, 60)!r}: {cut(message)}"
