@@ -278,6 +278,9 @@ def iter_snapshot(
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             report.failures.append(f"{path}:{lineno}: not JSON: {cut(str(exc))}")
             yield end, None
+        except RecursionError:  # json.loads recurses once per level of nesting
+            report.failures.append(f"{path}:{lineno}: not JSON we read: nested too deeply")
+            yield end, None
         except ValidationError as exc:
             report.failures.append(f"{path}:{lineno}: {_record_id(record)}: {validation_line(exc.errors()[0])}")
             yield end, None

@@ -149,11 +149,18 @@ def read_card(path: str | Path, repo_id: str) -> Card:
 
 def read_manifest(path: str | Path) -> dict[str, str]:
     """``{file name: repo id}`` from a TSV with ``file`` and ``hf_repo_id`` columns."""
-    with open(path, encoding="utf-8", newline="") as fh:
-        rows = csv.DictReader(fh, delimiter="\t")
-        if not rows.fieldnames or not {"file", "hf_repo_id"} <= set(rows.fieldnames):
-            raise CardError(f"{path}:1: a manifest needs 'file' and 'hf_repo_id' columns")
-        return {row["file"]: row["hf_repo_id"] for row in rows if row.get("file") and row.get("hf_repo_id")}
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            rows = csv.DictReader(fh, delimiter="\t")
+            if not rows.fieldnames or not {"file", "hf_repo_id"} <= set(rows.fieldnames):
+                raise CardError(f"{path}:1: a manifest needs 'file' and 'hf_repo_id' columns")
+            return {row["file"]: row["hf_repo_id"] for row in rows if row.get("file") and row.get("hf_repo_id")}
+    except OSError as exc:
+        raise CardError(f"{path}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise CardError(f"{path}: not UTF-8 text (byte offset {exc.start})") from None
+    except csv.Error as exc:
+        raise CardError(f"{path}: not a TSV manifest: {cut(str(exc))}") from None
 
 
 def find_cards(directory: str | Path, manifest: str | Path | None = None) -> list[tuple[Path, str]]:

@@ -21,7 +21,7 @@ from graph.backends import open_store
 from graph.errors import DataFileError
 from loaders.arxiv_snapshot import load_snapshot
 from loaders.curated import load_curated, read_curated
-from loaders.hf_cards import CardError, hf_model_id, load_hf_cards, read_card
+from loaders.hf_cards import CardError, find_cards, hf_model_id, load_hf_cards, read_card
 
 BAD = Path(__file__).parent / "fixtures" / "bad_input"
 CURATED, CARDS = BAD / "curated", BAD / "cards"
@@ -260,3 +260,23 @@ def test_cli_snapshot_bad_records_are_one_line_each(tmp_path: Path, spliced: Pat
     assert failures == [f"{spliced}:{n}: {what}" for n, what in SNAPSHOT_FAILURES.items()]
     assert "6 failure(s):" in proc.stderr and "Traceback" not in proc.stderr
     assert stored(db)["Paper"] == 20
+
+
+def test_a_deeply_nested_json_line_is_one_failure(store, tmp_path: Path) -> None:
+    path = tmp_path / "deep.jsonl"
+    first = SAMPLE.read_bytes().splitlines(keepends=True)[0]
+    path.write_bytes(first + b"[" * 100_000 + b"]" * 100_000 + b"\n" + first.replace(b"0704.0001", b"0704.0002"))
+    report = load_snapshot(store, path, categories=None, retrieved=DAY)
+    assert report.failures == [f"{path}:2: not JSON we read: nested too deeply"]
+    assert store.counts()["Paper"] == 2
+
+
+def test_a_manifest_that_is_not_text_is_one_line(tmp_path: Path) -> None:
+    d = tmp_path / "cards"
+    d.mkdir()
+    (d / "a__x.md").write_text("---\nbase_model: a/y\n---\n")
+    manifest = tmp_path / "cards.manifest.tsv"
+    manifest.write_bytes(b"file\thf_repo_id\n\xff\xfe\ta/x\n")
+    with pytest.raises(CardError) as exc:
+        find_cards(d)
+    assert str(exc.value) == f"{manifest}: not UTF-8 text (byte offset 16)"
