@@ -422,7 +422,7 @@ def load_hf_cards(
         if new and not nx.is_directed_acyclic_graph(graph):
             graph.remove_edges_from(new)
             loop = nx.find_cycle(_with(graph, new), plan.model)
-            cycle = " -> ".join([u for u, _ in loop] + [loop[0][0]])
+            cycle = cut(" -> ".join([u for u, _ in loop] + [loop[0][0]]), 300)
             report.failures.append(
                 f"{plan.card.path}: base_model would close a lineage cycle ({cycle}); its lineage edges were not loaded"
             )
