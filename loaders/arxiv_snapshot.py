@@ -44,11 +44,11 @@ from loaders.arxiv_api import (
     abs_url,
     clean,
     curated_papers,
-    describe,
     paper_records,
     prepare_papers,
     write_papers,
 )
+from loaders.shown import cut, shown, validation_line
 
 DEFAULT_CATEGORIES = ("cs.CL", "cs.LG", "cs.AI", "stat.ML")
 #: Records per batch (a paper, its authors and AUTHORED edges are ~10 records): one Neo4j
@@ -58,6 +58,27 @@ BATCH_SIZE = 50_000
 
 class LineError(ValueError):
     """A line that cannot become a paper; the loader prefixes FILE:LINE."""
+
+
+def _wrong_type(key: str, value: Any, expected: str) -> LineError:
+    return LineError(f"{key!r} must be {expected}, not {type(value).__name__} ({shown(value, 60)})")
+
+
+#: Snapshot fields read as text: each a string or null. A number or a list there is a bad
+#: record (reported with its line and skipped), never a crash of the whole load.
+_STRING_FIELDS = ("categories", "update_date", "title", "abstract", "doi", "journal-ref", "comments")
+
+
+def check_types(record: dict[str, Any]) -> None:
+    """Raise :class:`LineError` for the first field of the wrong JSON type (kept records only)."""
+    for key in _STRING_FIELDS:
+        value = record.get(key)
+        if value is not None and not isinstance(value, str):
+            raise _wrong_type(key, value, "a string")
+    for key in ("versions", "authors_parsed"):
+        value = record.get(key)
+        if value is not None and not isinstance(value, list):
+            raise _wrong_type(key, value, "a list")
 
 
 # --- one record --------------------------------------------------------------------------
@@ -77,7 +98,9 @@ def first_version_date(record: dict[str, Any]) -> dt.date | None:
     created = versions[0].get("created") if versions and isinstance(versions[0], dict) else None
     if not created:
         return None
-    parts = created.split() if isinstance(created, str) else ()
+    if not isinstance(created, str):
+        raise _wrong_type("versions[0].created", created, "a string")
+    parts = created.split()
     # day, month, four-digit year, HH:MM:SS, GMT (the parser reads two-digit years as 19xx/20xx)
     if len(parts) == 6 and parts[5] == "GMT" and parts[2] in _MONTHS and len(parts[3]) == 4 and len(parts[4]) == 8:
         try:
@@ -109,6 +132,7 @@ def _text(record: dict[str, Any], key: str) -> str | None:
 
 def paper_from_snapshot(record: dict[str, Any], published: dt.date | None = None) -> Paper:
     """A validated Paper. Titles and abstracts get their whitespace collapsed; TeX stays as written."""
+    check_types(record)
     short, _ = parse_arxiv_id(str(record["id"]))
     versions = record.get("versions") or []
     updated = record.get("update_date")
@@ -148,7 +172,9 @@ class SnapshotFilter:
         if not self.prefixes:
             return None
         cats = record.get("categories") or ""
-        if isinstance(cats, str) and any(c.startswith(self.prefixes) for c in cats.split()):
+        if not isinstance(cats, str):
+            raise _wrong_type("categories", cats, "a string")
+        if any(c.startswith(self.prefixes) for c in cats.split()):
             return None
         return self._not_in
 
@@ -250,15 +276,24 @@ def iter_snapshot(
                 continue
             yield end, paper_from_snapshot(record, published)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            report.failures.append(f"{path}:{lineno}: not JSON: {exc}")
+            report.failures.append(f"{path}:{lineno}: not JSON: {cut(str(exc))}")
+            yield end, None
+        except RecursionError:  # json.loads recurses once per level of nesting
+            report.failures.append(f"{path}:{lineno}: not JSON we read: nested too deeply")
             yield end, None
         except ValidationError as exc:
-            report.failures.append(f"{path}:{lineno}: {record.get('id')}: {describe(exc)}")
+            report.failures.append(f"{path}:{lineno}: {_record_id(record)}: {validation_line(exc.errors()[0])}")
             yield end, None
-        except (LineError, InvalidIdError, ValueError, TypeError, KeyError) as exc:
-            what = f"{record.get('id')}: " if isinstance(record, dict) and record.get("id") else ""
-            report.failures.append(f"{path}:{lineno}: {what}{exc}")
+        except (LineError, InvalidIdError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            what = f"{_record_id(record)}: " if isinstance(record, dict) and record.get("id") else ""
+            report.failures.append(f"{path}:{lineno}: {what}{cut(str(exc))}")
             yield end, None
+
+
+def _record_id(record: dict[str, Any]) -> str:
+    """The record's id as a failure line shows it (as written, cut)."""
+    value = record.get("id")
+    return cut(value, 100) if isinstance(value, str) else shown(value, 100)
 
 
 def iter_records(

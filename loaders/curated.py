@@ -1,7 +1,8 @@
 """The curated lineage: hand-checked papers, models, methods and relations from the seed articles.
 
 The whole file is validated before anything is written, so a bad file leaves the store as it
-was; every error names the file and the line of the offending record.
+was; every error is one line naming the file and the line of the offending record (or field).
+The YAML is read by :mod:`loaders.safe_yaml`: no aliases, bounded nesting, string keys only.
 """
 
 from __future__ import annotations
@@ -15,68 +16,106 @@ import yaml
 from pydantic import ValidationError
 
 from graph.errors import DataFileError
-from graph.ids import author_id
+from graph.ids import InvalidIdError, author_id
 from graph.schema import Author, Edge, Method, Model, Paper, Provenance, Source
 from graph.store import GraphStore, LoadReport, upsert
+from loaders.safe_yaml import YamlInputError, load_yaml
+from loaders.shown import cut, shown, validation_line
 
 CURATED_FILE = Path(__file__).parent / "data" / "curated.yaml"
 SECTIONS = {"papers": Paper, "models": Model, "methods": Method}
 
 
-def _lines(node: yaml.Node) -> dict[str, list[int]]:
-    """1-based start line of every item in each top-level list, from the YAML node tree."""
-    out: dict[str, list[int]] = {}
-    if isinstance(node, yaml.MappingNode):
+#: Record keys the loader sets itself; a file that sets them is refused rather than overridden.
+_LOADER_SET = {"sources": "nodes get 'sources: [curated]'", "provenance": "it is built from 'seed' and 'evidence'"}
+
+
+class _Lines:
+    """1-based lines from the YAML node tree: each top-level key's value and each list item."""
+
+    def __init__(self, node: yaml.Node | None) -> None:
+        self.keys: dict[str, int] = {}
+        self.items: dict[str, list[int]] = {}
+        if not isinstance(node, yaml.MappingNode):
+            return
         for key, value in node.value:
+            self.keys[key.value] = value.start_mark.line + 1
             if isinstance(value, yaml.SequenceNode):
-                out[key.value] = [item.start_mark.line + 1 for item in value.value]
-    return out
+                self.items[key.value] = [item.start_mark.line + 1 for item in value.value]
+
+    def item(self, section: str, i: int) -> int | None:
+        items = self.items.get(section, [])
+        return items[i] if i < len(items) else None
 
 
-def _describe(err: dict[str, Any]) -> str:
-    field = ".".join(str(x) for x in err["loc"]) or "record"
-    return f"field {field!r}: {err['msg']}"
+def _read_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataFileError(path, None, f"cannot read: {exc.strerror}") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise DataFileError(
+            path, line, f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}): a YAML file is expected"
+        ) from None
+
+
+def _retrieved(value: Any, path: Path, line: int | None) -> dt.date:
+    """The file's ``retrieved`` date (today when absent)."""
+    if value is None:
+        return dt.date.today()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise DataFileError(path, line, f"retrieved: {shown(value)} is not a date (write YYYY-MM-DD)")
 
 
 def read_curated(path: str | Path = CURATED_FILE) -> list[Any]:
     """Parse and validate the curated file into records (nodes first, then edges)."""
     path = Path(path)
+    text = _read_text(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DataFileError(path, None, f"cannot read: {exc.strerror}") from None
-    try:
-        tree = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else None
-        raise DataFileError(path, line, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
+        data, tree = load_yaml(text, string_keys=True)
+    except YamlInputError as exc:
+        raise DataFileError(path, exc.line, f"not valid YAML: {exc.message}" if exc.syntax else exc.message) from None
     if not isinstance(data, dict):
         raise DataFileError(path, 1, "expected a mapping with papers, models, methods and edges")
+    lines = _Lines(tree)
     unknown = set(data) - {"version", "retrieved", *SECTIONS, "edges"}
     if unknown:
-        raise DataFileError(path, 1, f"unknown top-level keys: {', '.join(sorted(unknown))}")
-    lines = _lines(tree) if tree is not None else {}
-    retrieved = data.get("retrieved") or dt.date.today()
-    if isinstance(retrieved, str):
-        retrieved = dt.date.fromisoformat(retrieved)
+        first = min(unknown, key=lambda k: lines.keys.get(k, 0))
+        listed = cut(", ".join(sorted(unknown)), 100)
+        raise DataFileError(path, lines.keys.get(first, 1), f"unknown top-level keys: {listed}")
+    for section in (*SECTIONS, "edges"):
+        if data.get(section) is not None and not isinstance(data[section], list):
+            raise DataFileError(path, lines.keys.get(section), f"{section} must be a list, not {_kind(data[section])}")
+    retrieved = _retrieved(data.get("retrieved"), path, lines.keys.get("retrieved"))
 
     nodes: list[Any] = []
     where: dict[str, int] = {}
     for section, cls in SECTIONS.items():
         for i, item in enumerate(data.get(section) or []):
-            line = lines.get(section, [None] * (i + 1))[i]
+            line = lines.item(section, i)
             if not isinstance(item, dict):
-                raise DataFileError(path, line, f"{section}[{i}] must be a mapping")
+                raise DataFileError(path, line, f"{section}[{i}] must be a mapping, not {_kind(item)}")
+            if "sources" in item:
+                raise DataFileError(path, line, f"{section}[{i}]: {_set_by_loader('sources')}")
             try:
                 node = cls(**{**item, "sources": [Source.curated]})
             except ValidationError as exc:
-                raise DataFileError(
-                    path, line, f"{section}[{i}] ({item.get('id', '?')}): {_describe(exc.errors()[0])}"
-                ) from None
+                desc = f"{section}[{i}] ({_name(item.get('id'))}): {validation_line(exc.errors()[0])}"
+                raise DataFileError(path, line, desc) from None
             if node.id in where:
-                raise DataFileError(path, line, f"duplicate id {node.id!r} (first defined on line {where[node.id]})")
+                first = where[node.id]
+                raise DataFileError(path, line, f"duplicate id {shown(node.id)} (first defined on line {first})")
             where[node.id] = line or 0
             nodes.append(node)
 
@@ -84,7 +123,14 @@ def read_curated(path: str | Path = CURATED_FILE) -> list[Any]:
     authors: dict[str, Author] = {}
     for paper in (n for n in nodes if isinstance(n, Paper)):
         for position, name in enumerate(paper.authors):
-            author = Author(id=author_id(name), name=name, sources=[Source.curated])
+            try:
+                author = Author(id=author_id(name), name=name, sources=[Source.curated])
+            except (InvalidIdError, ValidationError):
+                raise DataFileError(
+                    path,
+                    where[paper.id],
+                    f"{paper.id}: author {shown(name, 100)} gives no id (no Latin letters or digits)",
+                ) from None
             authors.setdefault(author.id, author)
             edges.append(
                 Edge(
@@ -98,9 +144,11 @@ def read_curated(path: str | Path = CURATED_FILE) -> list[Any]:
                 )
             )
     for i, item in enumerate(data.get("edges") or []):
-        line = lines.get("edges", [None] * (i + 1))[i]
+        line = lines.item("edges", i)
         if not isinstance(item, dict):
-            raise DataFileError(path, line, f"edges[{i}] must be a mapping")
+            raise DataFileError(path, line, f"edges[{i}] must be a mapping, not {_kind(item)}")
+        if "provenance" in item:
+            raise DataFileError(path, line, f"edges[{i}]: {_set_by_loader('provenance')}")
         item = dict(item)
         seed, evidence = item.pop("seed", None), item.pop("evidence", "")
         if not seed or not evidence:
@@ -109,13 +157,27 @@ def read_curated(path: str | Path = CURATED_FILE) -> list[Any]:
         try:
             edge = Edge(**item, provenance=[provenance])
         except ValidationError as exc:
-            desc = f"{item.get('source', '?')} -> {item.get('target', '?')}"
-            raise DataFileError(path, line, f"edges[{i}] ({desc}): {_describe(exc.errors()[0])}") from None
+            desc = f"{_name(item.get('source'))} -> {_name(item.get('target'))}"
+            raise DataFileError(path, line, f"edges[{i}] ({desc}): {validation_line(exc.errors()[0])}") from None
         for end in (edge.source, edge.target):
             if end not in where:
-                raise DataFileError(path, line, f"edges[{i}]: {edge.source} -> {edge.target}: unknown node {end!r}")
+                desc = f"{_name(edge.source)} -> {_name(edge.target)}"
+                raise DataFileError(path, line, f"edges[{i}]: {desc}: unknown node {shown(end, 100)}")
         edges.append(edge)
     return [*nodes, *authors.values(), *edges]
+
+
+def _kind(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "a string"}.get(type(value), type(value).__name__)
+
+
+def _name(value: Any) -> str:
+    """A record's id (or an edge end) as the error shows it: as written, cut, '?' when absent."""
+    return "?" if value is None else cut(str(value), 100) if isinstance(value, str) else shown(value, 100)
+
+
+def _set_by_loader(key: str) -> str:
+    return f"{key!r} is set by the loader ({_LOADER_SET[key]}); remove it"
 
 
 def iter_curated(path: str | Path = CURATED_FILE) -> Iterator[Any]:

@@ -31,8 +31,10 @@ Papers named only by arXiv id become placeholders (:mod:`loaders.paper_nodes`).
 Failures name the card: front matter that is not YAML or not a mapping, a ``base_model`` that is
 not a repo id, an unknown ``base_model_relation``, a card whose base is itself, and a card whose
 edges would close a cycle with the edges already loaded (the card's model still loads; its
-lineage edges do not). Everything else still loads. Cards without front matter give a model
-node and nothing else.
+lineage edges do not). A card whose file name (or manifest row) gives no repo id (``---.md``)
+is reported and skipped whole. Everything else still loads. Cards without front matter give a
+model node and nothing else. Front matter is read by :mod:`loaders.safe_yaml`: YAML aliases are
+refused (seven levels of ``*g`` in 277 bytes stand for 4.8M strings) and nesting is bounded.
 """
 
 from __future__ import annotations
@@ -47,12 +49,14 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
-import yaml
+from pydantic import ValidationError
 
 from graph.ids import InvalidIdError, normalize_id
 from graph.schema import BuildKind, Edge, EdgeType, Model, Provenance, Source
 from graph.store import GraphStore, upsert
 from loaders.paper_nodes import SourceReport, paper_record, stored_nodes
+from loaders.safe_yaml import YamlInputError, load_yaml
+from loaders.shown import cut, shown, validation_line
 
 RELATIONS = {
     "finetune": BuildKind.fine_tuned_from,
@@ -111,22 +115,31 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
     return None, text, 1  # an opening '---' with no closing one: Markdown, not front matter
 
 
+def is_repo_id(repo_id: str) -> bool:
+    """``owner/name`` or ``name``, each starting with a letter or digit (what the Hub accepts)."""
+    return isinstance(repo_id, str) and bool(_REPO_ID.match(repo_id))
+
+
 def read_card(path: str | Path, repo_id: str) -> Card:
     """Parse one card; raises :class:`CardError` naming ``file:line`` for bad front matter."""
     path = Path(path)
+    if not is_repo_id(repo_id):
+        raise CardError(
+            f"{path}: {shown(repo_id, 100)} is not a repo id (name a card owner__name.md or owner/name/README.md)"
+        )
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise CardError(f"{path}: cannot read: {exc}") from None
+        raise CardError(f"{path}: cannot read: {cut(str(exc))}") from None
     front, body, _ = split_front_matter(text)
     if front is None:
         return Card(path, repo_id, {}, text, False)
     try:
-        meta = yaml.safe_load(front)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 2}" if mark else ""  # +1 for 1-based, +1 for the opening '---'
-        raise CardError(f"{path}{line}: front matter is not valid YAML: {getattr(exc, 'problem', exc)}") from None
+        meta, _ = load_yaml(front, first_line=2)  # the opening '---' is line 1
+    except YamlInputError as exc:
+        line = f":{exc.line}" if exc.line else ""
+        what = "front matter is not valid YAML" if exc.syntax else "front matter"
+        raise CardError(f"{path}{line}: {what}: {exc.message}") from None
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
@@ -136,11 +149,18 @@ def read_card(path: str | Path, repo_id: str) -> Card:
 
 def read_manifest(path: str | Path) -> dict[str, str]:
     """``{file name: repo id}`` from a TSV with ``file`` and ``hf_repo_id`` columns."""
-    with open(path, encoding="utf-8", newline="") as fh:
-        rows = csv.DictReader(fh, delimiter="\t")
-        if not rows.fieldnames or not {"file", "hf_repo_id"} <= set(rows.fieldnames):
-            raise CardError(f"{path}:1: a manifest needs 'file' and 'hf_repo_id' columns")
-        return {row["file"]: row["hf_repo_id"] for row in rows if row.get("file") and row.get("hf_repo_id")}
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            rows = csv.DictReader(fh, delimiter="\t")
+            if not rows.fieldnames or not {"file", "hf_repo_id"} <= set(rows.fieldnames):
+                raise CardError(f"{path}:1: a manifest needs 'file' and 'hf_repo_id' columns")
+            return {row["file"]: row["hf_repo_id"] for row in rows if row.get("file") and row.get("hf_repo_id")}
+    except OSError as exc:
+        raise CardError(f"{path}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise CardError(f"{path}: not UTF-8 text (byte offset {exc.start})") from None
+    except csv.Error as exc:
+        raise CardError(f"{path}: not a TSV manifest: {cut(str(exc))}") from None
 
 
 def find_cards(directory: str | Path, manifest: str | Path | None = None) -> list[tuple[Path, str]]:
@@ -191,8 +211,10 @@ def hf_model_id(repo_id: str) -> str:
     Hub user and organisation names cannot contain ``.``, the first ``.`` after ``hf.``
     separates owner from name unambiguously.
     """
-    slug = re.sub(r"[^a-z0-9._-]+", "-", repo_id.strip().lower().replace("/", "."))
-    return normalize_id(f"model:hf.{slug.strip('-')}")
+    slug = re.sub(r"[^a-z0-9._-]+", "-", repo_id.strip().lower().replace("/", ".")).strip("-")
+    if not slug.strip("._-"):
+        raise InvalidIdError(f"{shown(repo_id, 100)}: not a repo id (no letters or digits)")
+    return normalize_id(f"model:hf.{slug}")
 
 
 def _strings(value: Any) -> list[str]:
@@ -207,8 +229,10 @@ def infer_relation(card: Card, bases: list[str]) -> tuple[BuildKind, str]:
     """The kind of the card's base-model edges, and how it was decided (for the evidence)."""
     stated = card.meta.get("base_model_relation")
     if stated is not None:
-        if stated not in RELATIONS:
-            raise CardError(f"{card.path}: base_model_relation {stated!r} is not one of {', '.join(sorted(RELATIONS))}")
+        if not isinstance(stated, str) or stated not in RELATIONS:
+            raise CardError(
+                f"{card.path}: base_model_relation {shown(stated)} is not one of {', '.join(sorted(RELATIONS))}"
+            )
         return RELATIONS[stated], f"base_model_relation: {stated}"
     tags = {t.strip().lower() for t in _strings(card.meta.get("tags"))}
     library = str(card.meta.get("library_name") or "").lower()
@@ -235,7 +259,7 @@ def base_models(card: Card) -> list[str]:
     items = value if isinstance(value, list) else [value]
     bad = [v for v in items if not isinstance(v, str) or not _REPO_ID.match(v.strip())]
     if bad or not items:
-        raise CardError(f"{card.path}: base_model {value!r} is not a repo id or a list of repo ids")
+        raise CardError(f"{card.path}: base_model {shown(value)} is not a repo id or a list of repo ids")
     return [v.strip() for v in items]
 
 
@@ -304,12 +328,14 @@ def plan_card(card: Card, index: dict[str, str], retrieved: dt.date) -> CardPlan
     distinct = list(dict.fromkeys(bases))
     for base in distinct:
         if base.lower() == card.repo_id.lower():
-            raise CardError(f"{card.path}: base_model {base!r} is the card's own repo")
+            raise CardError(f"{card.path}: base_model {shown(base)} is the card's own repo")
     kind, how = infer_relation(card, bases) if bases else (None, "")
     for base in distinct:
         target = index.get(base.lower()) or hf_model_id(base)
         if target == model:
-            raise CardError(f"{card.path}: base_model {base!r} is the same model as {card.repo_id!r} ({model})")
+            raise CardError(
+                f"{card.path}: base_model {shown(base)} is the same model as {shown(card.repo_id)} ({cut(model)})"
+            )
         confidence = 1.0 if how.startswith("base_model_relation") else 0.9
         evidence = f"base_model: {base} in {card.where} ({how})"
         plan.builds_on.append(
@@ -374,9 +400,11 @@ def load_hf_cards(
             card = read_card(path, repo)
             when = retrieved or dt.date.fromtimestamp(path.stat().st_mtime)
             plans.append(plan_card(card, index, when))
-        except CardError as exc:
-            report.failures.append(str(exc))
-            if path.is_file():  # the model itself still loads when only its fields are bad
+        except (CardError, InvalidIdError, ValidationError, ValueError, TypeError) as exc:
+            # One bad card never stops the others. CardError names the card; the rest get its path.
+            message = str(exc) if isinstance(exc, CardError) else f"{path}: {_reason(exc)}"
+            report.failures.append(message)
+            if is_repo_id(repo) and path.is_file():  # the model itself still loads when only its fields are bad
                 with contextlib.suppress(InvalidIdError):
                     plans.append(CardPlan(Card(path, repo), index.get(repo.lower()) or hf_model_id(repo)))
             continue
@@ -394,7 +422,7 @@ def load_hf_cards(
         if new and not nx.is_directed_acyclic_graph(graph):
             graph.remove_edges_from(new)
             loop = nx.find_cycle(_with(graph, new), plan.model)
-            cycle = " -> ".join([u for u, _ in loop] + [loop[0][0]])
+            cycle = cut(" -> ".join([u for u, _ in loop] + [loop[0][0]]), 300)
             report.failures.append(
                 f"{plan.card.path}: base_model would close a lineage cycle ({cycle}); its lineage edges were not loaded"
             )
@@ -422,6 +450,13 @@ def load_hf_cards(
         report.notes.append(f"{no_front_matter} card(s) without front matter: model node only")
     report += upsert(store, [*nodes, *edges], batch_size=batch_size)
     return report
+
+
+def _reason(exc: Exception) -> str:
+    """One short line for an error that is not a :class:`CardError`."""
+    if isinstance(exc, ValidationError):
+        return validation_line(exc.errors()[0])
+    return cut(str(exc)) or type(exc).__name__
 
 
 def _with(graph: nx.DiGraph, edges: list[tuple[str, str]]) -> nx.DiGraph:

@@ -1,0 +1,129 @@
+"""YAML from files users hand us (the curated file, model-card front matter), read defensively.
+
+``yaml.safe_load`` is safe from code execution but not from bad input:
+
+* aliases let a few hundred bytes stand for millions of values ("billion laughs": 7 levels of
+  ``*g`` cost 308 MB once anything walks or prints the result), so an alias is refused where it
+  appears (an anchor alone is harmless; no curated file or recorded card uses either);
+* the composer recurses once per nesting level, so 5,000 ``[`` end in a ``RecursionError``;
+  nesting is capped at :data:`MAX_DEPTH` levels (real cards use under 10);
+* an impossible date (``2023-02-30``) raises a bare ``ValueError`` with no line.
+
+Every failure is a :class:`YamlInputError` with the 1-based line and a short message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from yaml.composer import ComposerError
+from yaml.constructor import ConstructorError
+
+from loaders.shown import cut, shown
+
+MAX_DEPTH = 100
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+class YamlInputError(ValueError):
+    """YAML we will not read; ``line`` is 1-based in the caller's file (None when unknown).
+
+    ``syntax``: the text is not YAML at all (as opposed to YAML this loader refuses).
+    """
+
+    def __init__(self, line: int | None, message: str, syntax: bool = False) -> None:
+        self.line, self.message, self.syntax = line, message, syntax
+        super().__init__(f"line {line}: {message}" if line else message)
+
+
+class _Refused(ComposerError):
+    """Valid YAML that this loader will not compose (an alias, too deep)."""
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader without aliases, with bounded nesting and dates that fail with their line."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused(None, None, f"YAML alias *{cut(event.anchor or '', 60)} is not allowed", event.start_mark)
+        if self._depth >= MAX_DEPTH:
+            raise _Refused(None, None, f"nested deeper than {MAX_DEPTH} levels", event.start_mark)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_checked_timestamp(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return self.construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise ConstructorError(
+                None, None, f"{shown(node.value)} is not a valid date: {exc}", node.start_mark
+            ) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_checked_timestamp)
+
+
+def _line(mark: Any, first_line: int) -> int | None:
+    return mark.line + first_line if mark is not None else None
+
+
+def load_yaml(text: str, *, first_line: int = 1, string_keys: bool = False) -> tuple[Any, yaml.Node | None]:
+    """``(data, node tree)`` of one YAML document; the tree keeps every value's line.
+
+    ``first_line``: the file line ``text`` starts on (front matter starts on line 2).
+    ``string_keys``: refuse mapping keys that are not strings (``1: x``, ``yes: x``).
+    """
+    loader = None
+    try:
+        loader = _Loader(text)
+        node = loader.get_single_node()
+        if string_keys and node is not None:
+            _check_string_keys(node, first_line)
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = str(exc.problem or exc.context or "not valid YAML")
+        if problem.startswith("but ") and exc.context:  # "expected a single document …, but found another"
+            problem = f"{exc.context}, {problem}"
+        syntax = not isinstance(exc, _Refused | ConstructorError)
+        raise YamlInputError(_line(mark, first_line), cut(problem), syntax) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, max(exc.position, 0)) + first_line
+        char = f"#x{exc.character:04x}" if isinstance(exc.character, int) else shown(exc.character)
+        raise YamlInputError(line, f"unacceptable character {char}: {cut(exc.reason)}", True) from None
+    except yaml.YAMLError as exc:
+        raise YamlInputError(None, cut(str(exc)), True) from None
+    except RecursionError:  # not reached with MAX_DEPTH, but never a traceback
+        raise YamlInputError(None, "nested too deeply") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+    return data, node
+
+
+def _check_string_keys(root: yaml.Node, first_line: int) -> None:
+    """Raise for the first mapping key that is not a plain string (walked without recursion)."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if not (isinstance(key, yaml.ScalarNode) and key.tag == _STR_TAG):
+                    if isinstance(key, yaml.ScalarNode):
+                        kind = key.tag.rsplit(":", 1)[-1]
+                        what = f"key {cut(key.value, 60)} is read as {kind}, not a string (quote it)"
+                    else:
+                        what = f"a {key.id} as a key is not a string"
+                    raise YamlInputError(_line(key.start_mark, first_line), what)
+                stack.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
