@@ -1,4 +1,4 @@
-"""The one HTTP client of the citation loaders (Semantic Scholar, OpenAlex), and a replay server.
+"""The one HTTP client of the citation loaders (Semantic Scholar, OpenAlex).
 
 :class:`HttpClient` is a small, polite JSON client on the standard library (no extra
 dependency):
@@ -10,8 +10,8 @@ dependency):
 * any other non-2xx answer raises :class:`LoaderError` at once, carrying the API's own message
   (``{"error": "Paper with id 0 not found"}``), the URL, the status and the attempt.
 
-``base_url`` is configurable, so tests point the client at a :class:`ReplayServer` on 127.0.0.1
-that answers with recorded responses (:func:`cassette_routes` reads VCR cassettes).
+``base_url`` is configurable, so tests point the client at a replay server on 127.0.0.1 that
+answers with recorded responses (tests/replay.py).
 """
 
 from __future__ import annotations
@@ -19,18 +19,13 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
-import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.error import HTTPError, URLError
-from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
 from urllib.request import Request, urlopen
-
-import yaml
 
 from graph.errors import LineageError
 
@@ -157,127 +152,3 @@ class HttpClient:
                 when = email.utils.parsedate_to_datetime(retry_after)
                 return min(max(when.timestamp() - time.time(), 0.0), self.max_backoff)
         return min(self.backoff * 2**attempt, self.max_backoff)
-
-
-# --- replay: recorded responses on 127.0.0.1 ---------------------------------------------------
-
-
-@dataclass
-class Route:
-    """One recorded answer: served to requests with this method and path whose query has ``query``."""
-
-    method: str
-    path: str
-    status: int
-    body: bytes
-    query: dict[str, str] = field(default_factory=dict)
-    times: int | None = None  # serve this many times, then fall through to later routes
-
-    def matches(self, method: str, path: str, query: dict[str, str]) -> bool:
-        if self.times is not None and self.times <= 0:
-            return False
-        return (
-            self.method == method
-            and unquote(self.path) == unquote(path)
-            and all(query.get(k) == v for k, v in self.query.items())
-        )
-
-
-@dataclass
-class Seen:
-    """A request the replay server received."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    body: Any
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-Handler = Callable[[Seen], tuple[int, Any] | None]
-
-
-class ReplayServer:
-    """A local HTTP server answering from recorded :class:`Route`s (first match wins).
-
-    ``fallback`` may answer what no route matches (return ``(status, json-able body)`` or
-    ``None``); anything else gets a 404 naming the request. ``requests`` lists what was asked.
-    """
-
-    def __init__(self, routes: Iterable[Route] = (), fallback: Handler | None = None) -> None:
-        self.routes = list(routes)
-        self.fallback = fallback
-        self.requests: list[Seen] = []
-        server = self
-
-        class _Handler(BaseHTTPRequestHandler):
-            def _answer(self) -> None:
-                parts = urlsplit(self.path)
-                query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-                length = int(self.headers.get("content-length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                seen = Seen(self.command, unquote(parts.path), query, json.loads(raw) if raw else None, headers)
-                server.requests.append(seen)
-                status, body = server.answer(seen)
-                self.send_response(status)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_GET = do_POST = _answer
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def answer(self, seen: Seen) -> tuple[int, bytes]:
-        for route in self.routes:
-            if route.matches(seen.method, seen.path, seen.query):
-                if route.times is not None:
-                    route.times -= 1
-                return route.status, route.body
-        if self.fallback:
-            found = self.fallback(seen)
-            if found is not None:
-                status, body = found
-                return status, body if isinstance(body, bytes) else json.dumps(body).encode()
-        return 404, json.dumps({"error": f"no recorded response for {seen.method} {seen.path}"}).encode()
-
-    def __enter__(self) -> ReplayServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-
-
-def cassette_routes(path: str | Path, *, match: Iterable[str] = (), strip_prefix: str = "") -> list[Route]:
-    """Routes from a VCR cassette (both layouts: ``body.string`` + ``status.code``, or the httpx
-    recorder's ``content`` + ``status_code``). ``match`` names the query parameters a request must
-    repeat to get the answer (others, like ``fields``, are ignored); ``strip_prefix`` is removed
-    from recorded paths (``/graph/v1``).
-    """
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    keep = set(match)
-    routes = []
-    for item in data["interactions"]:
-        request, response = item["request"], item["response"]
-        parts = urlsplit(request["uri"])
-        query = {k: v[-1] for k, v in parse_qs(parts.query).items() if k in keep}
-        if "body" in response:
-            body, status = response["body"]["string"], response["status"]["code"]
-        else:
-            body, status = response["content"], response["status_code"]
-        route_path = parts.path.removeprefix(strip_prefix) if strip_prefix else parts.path
-        routes.append(Route(request["method"], route_path, int(status), str(body).encode(), query))
-    return routes

@@ -40,12 +40,9 @@ from graph.store import GraphStore, chunks
 from loaders.http import HttpClient, LoaderError
 from loaders.paper_nodes import (
     SourceReport,
-    checkpoint_key,
+    load_citations,
     paper_record,
-    resume_point,
     stored_nodes,
-    wanted_papers,
-    write_checkpointed,
 )
 
 API_URL = "https://api.openalex.org"
@@ -295,36 +292,38 @@ def load_openalex(
 ) -> SourceReport:
     """References of arXiv papers (default: every arXiv paper in the store) from OpenAlex."""
     client = client or openalex_client()
-    report = SourceReport()
-    wanted = wanted_papers(store, ids, "openalex", report, check=_arxiv_only)
-    key = checkpoint_key("openalex", wanted)
-    done = resume_point(store, key, len(wanted), report, resume)
-    when = retrieved or dt.date.today()
     merged = 0
-    for start in range(done, len(wanted), OR_LIMIT):
-        batch = wanted[start : start + OR_LIMIT]
-        try:
-            works = find_works(client, batch, report)
-            papers = []
-            for node_id in batch:
-                if node_id not in works:
-                    continue
-                paper = ArxivWork(node_id, works[node_id])
-                if not paper.work.get("referenced_works"):
-                    paper.versions = other_versions(client, paper.work, report)
-                    merged += bool(paper.versions)
-                papers.append(paper)
-            refs = list(dict.fromkeys(ref for p in papers for _, ref in p.references))
-            resolved = resolve_works(client, refs, report)
-        except LoaderError as exc:
-            report.failures.append(f"papers {start + 1}-{start + len(batch)} ({batch[0]} …): {exc}")
-            report.notes.append(f"stopped; a re-run resumes at paper {start + 1}")
-            break
+
+    def fetch(batch: list[str], when: dt.date, report: SourceReport) -> list[object]:
+        nonlocal merged
+        works = find_works(client, batch, report)
+        papers = []
+        for node_id in batch:
+            if node_id not in works:
+                continue
+            paper = ArxivWork(node_id, works[node_id])
+            if not paper.work.get("referenced_works"):
+                paper.versions = other_versions(client, paper.work, report)
+                merged += bool(paper.versions)
+            papers.append(paper)
+        refs = list(dict.fromkeys(ref for p in papers for _, ref in p.references))
+        resolved = resolve_works(client, refs, report)
         for paper in papers:
             if not paper.references:
                 report.notes.append(f"{paper.node_id}: OpenAlex lists no references (in any version)")
-        records = records_for(papers, resolved, store, when, report)
-        report += write_checkpointed(store, records, batch_size, (key, str(start + len(batch))))
+        return records_for(papers, resolved, store, when, report)
+
+    report = load_citations(
+        store,
+        ids,
+        "openalex",
+        fetch,
+        per_request=OR_LIMIT,
+        batch_size=batch_size,
+        resume=resume,
+        retrieved=retrieved or dt.date.today(),
+        check=_arxiv_only,
+    )
     if merged:
         report.notes.append(f"{merged} preprint(s) merged with another version of the same paper")
     report.notes.append(f"{client.requests} request(s) to OpenAlex")

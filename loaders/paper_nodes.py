@@ -154,3 +154,43 @@ def write_checkpointed(
     for i, part in enumerate(parts):
         report += store.write_batch(prepare_records(part, checkpoint if i == len(parts) - 1 else None))
     return report
+
+
+#: One batch of a citation source: ``(ids, retrieved, report)`` -> records to write, or ``None``
+#: to stop (it said why in the report); a :class:`loaders.http.LoaderError` stops the load too.
+FetchBatch = Callable[[list[str], Any, SourceReport], Sequence[object] | None]
+
+
+def load_citations(
+    store: GraphStore,
+    ids: Iterable[str] | None,
+    source: str,
+    fetch: FetchBatch,
+    *,
+    per_request: int,
+    batch_size: int,
+    resume: bool,
+    retrieved: Any,
+    check: Callable[[str], None] = lambda node_id: None,
+) -> SourceReport:
+    """The resumable loop of every citation source: the wanted papers in batches of
+    ``per_request``, each batch's records written with a checkpoint after it, so an interrupted
+    load (or one stopped by an API error) resumes at the first unanswered batch."""
+    from loaders.http import LoaderError
+
+    report = SourceReport()
+    wanted = wanted_papers(store, ids, source, report, check=check)
+    key = checkpoint_key(source, wanted)
+    done = resume_point(store, key, len(wanted), report, resume)
+    for start in range(done, len(wanted), per_request):
+        batch = wanted[start : start + per_request]
+        try:
+            records = fetch(batch, retrieved, report)
+        except LoaderError as exc:
+            report.failures.append(f"papers {start + 1}-{start + len(batch)} ({batch[0]} …): {exc}")
+            report.notes.append(f"stopped; a re-run resumes at paper {start + 1}")
+            break
+        if records is None:
+            break
+        report += write_checkpointed(store, records, batch_size, (key, str(start + len(batch))))
+    return report

@@ -38,12 +38,9 @@ from graph.store import GraphStore
 from loaders.http import HttpClient, LoaderError
 from loaders.paper_nodes import (
     SourceReport,
-    checkpoint_key,
+    load_citations,
     paper_record,
-    resume_point,
     stored_nodes,
-    wanted_papers,
-    write_checkpointed,
 )
 
 API_URL = "https://api.semanticscholar.org/graph/v1"
@@ -200,23 +197,24 @@ def load_semantic_scholar(
 ) -> SourceReport:
     """References of ``ids`` (any paper id spelling; default: every arXiv paper in the store)."""
     client = client or s2_client()
-    report = SourceReport()
-    wanted = wanted_papers(store, ids, "semantic_scholar", report, check=s2_id)
-    key = checkpoint_key("semantic_scholar", wanted)
-    done = resume_point(store, key, len(wanted), report, resume)
-    when = retrieved or dt.date.today()
-    for start in range(done, len(wanted), ids_per_request):
-        batch = wanted[start : start + ids_per_request]
-        try:
-            answer = client.post("/paper/batch", {"fields": BATCH_FIELDS}, {"ids": [s2_id(i) for i in batch]})
-        except LoaderError as exc:
-            report.failures.append(f"papers {start + 1}-{start + len(batch)} ({batch[0]} …): {exc}")
-            report.notes.append(f"stopped; a re-run resumes at paper {start + 1}")
-            break
+
+    def fetch(batch: list[str], when: dt.date, report: SourceReport) -> list[object] | None:
+        answer = client.post("/paper/batch", {"fields": BATCH_FIELDS}, {"ids": [s2_id(i) for i in batch]})
         if not isinstance(answer.data, list) or len(answer.data) != len(batch):
             report.failures.append(f"semantic_scholar: the batch answer for {batch[0]} … is not a list of {len(batch)}")
-            break
-        records = records_for_batch(client, store, batch, answer.data, when, report)
-        report += write_checkpointed(store, records, batch_size, (key, str(start + len(batch))))
+            return None
+        return records_for_batch(client, store, batch, answer.data, when, report)
+
+    report = load_citations(
+        store,
+        ids,
+        "semantic_scholar",
+        fetch,
+        per_request=ids_per_request,
+        batch_size=batch_size,
+        resume=resume,
+        retrieved=retrieved or dt.date.today(),
+        check=s2_id,
+    )
     report.notes.append(f"{client.requests} request(s) to Semantic Scholar")
     return report

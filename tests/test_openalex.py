@@ -17,7 +17,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from loaders.http import ReplayServer, Route, Seen
+from replay import ReplayServer, Route, Seen
+
 from loaders.openalex import (
     SELECT,
     ArxivWork,

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from replay import ReplayServer, Route, Seen, cassette_routes
 
-from loaders.http import LoaderError, ReplayServer, Route, Seen, cassette_routes
+from loaders.http import LoaderError
 from loaders.paper_nodes import SourceReport, write_checkpointed
 from loaders.semantic_scholar import (
     BATCH_FIELDS,
