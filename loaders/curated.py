@@ -8,7 +8,6 @@ The YAML is read by :mod:`loaders.safe_yaml`: no aliases, bounded nesting, strin
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -178,10 +177,6 @@ def _name(value: Any) -> str:
 
 def _set_by_loader(key: str) -> str:
     return f"{key!r} is set by the loader ({_LOADER_SET[key]}); remove it"
-
-
-def iter_curated(path: str | Path = CURATED_FILE) -> Iterator[Any]:
-    yield from read_curated(path)
 
 
 def load_curated(store: GraphStore, path: str | Path = CURATED_FILE, batch_size: int = 5000) -> LoadReport:
