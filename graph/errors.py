@@ -4,9 +4,17 @@ LineageError
 ├── RecordError          a record failed validation (names the record and the field)
 │   └── DataFileError    a data file is malformed (names the file and line)
 ├── MissingEndpointError an edge points at a node that is in neither the batch nor the store
-├── StoreError           the backend refused or is unreachable (names the backend / URI)
-├── QueryError           unknown query, bad parameter, syntax error, refused write
+├── StoreError           the backend refused (names the backend / URI)
+│   ├── StoreUnavailableError  unreachable, or cannot be opened
+│   └── OutOfMemoryError       the query needs more memory than the store may give it
+├── QueryError           bad parameter, syntax error
+│   ├── QueryRefusedError      a write, file, procedure or admin clause, refused
+│   ├── QueryTimeoutError      the query ran past its time limit and was stopped
+│   └── UnknownQueryError      no saved query by that name (with suggestions)
 └── NodeNotFoundError    an id that is not in the graph (with suggestions)
+
+The stores raise these for every read path, so the API and the CLI map them to a status or an
+exit code by type, in one place each, never by reading messages.
 """
 
 from __future__ import annotations
@@ -35,6 +43,14 @@ class StoreError(LineageError):
     pass
 
 
+class StoreUnavailableError(StoreError):
+    pass
+
+
+class OutOfMemoryError(StoreError):
+    pass
+
+
 class QueryError(LineageError):
     def __init__(self, message: str, parameter: str | None = None) -> None:
         self.parameter = parameter
@@ -46,3 +62,15 @@ class NodeNotFoundError(LineageError):
         self.node_id, self.suggestions = node_id, suggestions or []
         hint = f"; did you mean {', '.join(self.suggestions)}?" if self.suggestions else ""
         super().__init__(f"no node {node_id!r} in the graph{hint}")
+
+
+class QueryRefusedError(QueryError):
+    pass
+
+
+class QueryTimeoutError(QueryError):
+    pass
+
+
+class UnknownQueryError(QueryError):
+    pass

@@ -6,7 +6,10 @@ ad-hoc Cypher runs in ``python -m graph.ladybug_adhoc``, which
 
 * opens the database with the engine's read-only flag (the engine refuses every write) and
   prepares the text first (the engine refuses more than one statement);
-* may not write a byte to any file (``RLIMIT_FSIZE`` 0) and starts in an empty directory;
+* on Linux with Landlock (5.13+), is confined by the kernel before the statement runs: it may
+  read only the database's own files and the Python installation, create or write nothing and
+  open no TCP connection, so ``LOAD FROM '/etc/passwd'`` fails even past the guard; without
+  Landlock it still may not write a byte to any file (``RLIMIT_FSIZE`` 0);
 * runs on one engine thread with a small buffer pool, and is killed by the parent at the
   timeout or when its resident memory passes the bound.
 
@@ -28,7 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from graph.errors import QueryError, StoreError
+from graph.errors import OutOfMemoryError, QueryError, QueryRefusedError, QueryTimeoutError, StoreError
 
 #: Resident memory one ad-hoc query may use (the child's buffer pool is half of it).
 MEMORY_ENV = "LINEAGE_CYPHER_MEMORY_MB"
@@ -36,6 +39,14 @@ DEFAULT_MEMORY_MB = 1024
 #: Seconds the child may take to start and open the database (not counted in the timeout).
 OPEN_SECONDS = 30.0
 READY = b"R"
+#: The engine's and the kernel's refusals (read-only handle, one prepared statement, Landlock,
+#: the file size limit).
+REFUSED_BY_ENGINE = (
+    "read-only database",
+    "multiple statements",
+    "Permission denied",  # Landlock: a file outside the database
+    "File too large",  # RLIMIT_FSIZE: a write
+)
 
 
 def memory_mb() -> int:
@@ -75,7 +86,7 @@ def run(
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 cwd=cwd,
-                env={**os.environ, "PYTHONPATH": _package_root()},
+                env={**os.environ, "PYTHONPATH": _package_root(), "TMPDIR": cwd},
             )
             try:
                 assert child.stdin is not None and child.stdout is not None
@@ -131,10 +142,12 @@ def _result(child: subprocess.Popen[bytes], timeout: float, memory: int) -> list
         child.wait()
         reader.join()
         if over_memory:
-            raise QueryError(
-                f"the query was stopped: it needed more than {memory} MB ({MEMORY_ENV}); ask for less", "cypher"
+            raise OutOfMemoryError(
+                f"the query was stopped: it needed more than {memory} MB ({MEMORY_ENV}); ask for less"
             )
-        raise QueryError(f"the query ran past the time limit ({timeout:g} s) and was stopped; narrow it", "cypher")
+        raise QueryTimeoutError(
+            f"the query ran past the time limit ({timeout:g} s) and was stopped; narrow it", "cypher"
+        )
     child.wait()
     data = out[0] if out else b""
     try:
@@ -143,10 +156,17 @@ def _result(child: subprocess.Popen[bytes], timeout: float, memory: int) -> list
         return _failed(child, "ad-hoc Cypher stopped without an answer")
     if status == "ok":
         return payload
-    message = str(payload)
+    message = str(payload).strip()
+    first = message.splitlines()[0][:300] if message else "unknown"
     if "interrupted" in message.lower():
-        raise QueryError(f"the query ran past the time limit ({timeout:g} s) and was stopped; narrow it", "cypher")
-    raise QueryError(f"Cypher error: {message.splitlines()[0][:300] if message else 'unknown'}", "cypher")
+        raise QueryTimeoutError(
+            f"the query ran past the time limit ({timeout:g} s) and was stopped; narrow it", "cypher"
+        )
+    if "buffer pool is full" in message:
+        raise OutOfMemoryError(f"the query was stopped: it needed more than {memory} MB ({MEMORY_ENV}); ask for less")
+    if any(m in message for m in REFUSED_BY_ENGINE):
+        raise QueryRefusedError(f"refused by the engine: {first}", "cypher")
+    raise QueryError(f"Cypher error: {first}", "cypher")
 
 
 def _failed(child: subprocess.Popen[bytes], what: str) -> list[dict[str, Any]]:
@@ -167,6 +187,51 @@ def _rss_mb(pid: int) -> float:
 
 # --- the child ---------------------------------------------------------------------------------
 
+#: Landlock (linux/landlock.h): filesystem rights by ABI version, network rights from ABI 4.
+_FS_V1 = (1 << 13) - 1  # execute, write, read file/dir, remove, make char/dir/reg/sock/fifo/block/sym
+_FS_REFER, _FS_TRUNCATE = 1 << 13, 1 << 14
+_READ = (1 << 2) | (1 << 3)  # READ_FILE | READ_DIR
+_NET_ALL = 1 | 2  # BIND_TCP | CONNECT_TCP
+_CREATE_RULESET, _ADD_RULE, _RESTRICT_SELF = 444, 445, 446  # the same number on every architecture
+
+
+def confine(readable: list[str], scratch: str) -> bool:
+    """Confine this process with Landlock: read only beneath ``readable``, create and write only
+    beneath ``scratch`` (the engine's temporary directory, which the parent removes), no TCP.
+    False where the kernel has no Landlock (the process is then unconfined)."""
+    import ctypes
+    import struct
+
+    if not sys.platform.startswith("linux"):
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    abi = libc.syscall(_CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(1))
+    if abi < 1:
+        return False
+    fs = _FS_V1 | (_FS_REFER if abi >= 2 else 0) | (_FS_TRUNCATE if abi >= 3 else 0)
+    attr = struct.pack("=QQ", fs, _NET_ALL) if abi >= 4 else struct.pack("=Q", fs)
+    buf = ctypes.create_string_buffer(attr, len(attr))
+    ruleset = libc.syscall(_CREATE_RULESET, buf, ctypes.c_size_t(len(attr)), ctypes.c_uint32(0))
+    if ruleset < 0:
+        return False
+    try:
+        for path, rights in [*((p, _READ if os.path.isdir(p) else 1 << 2) for p in readable), (scratch, fs)]:
+            try:
+                fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+            except OSError:
+                continue
+            rule = ctypes.create_string_buffer(struct.pack("=Qi", rights, fd), 12)
+            done = libc.syscall(_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(1), rule, ctypes.c_uint32(0))
+            os.close(fd)
+            if done < 0:
+                return False
+        if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS, required by restrict_self
+            return False
+        return libc.syscall(_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)) == 0
+    finally:
+        os.close(ruleset)
+
 
 def _child() -> None:
     import resource
@@ -175,11 +240,16 @@ def _child() -> None:
 
     request = pickle.loads(sys.stdin.buffer.read())
     out = sys.stdout.buffer
-    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))  # no file gets a byte from this process
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a refused write is an error, not a kill
     try:
         import ladybug
 
+        # Load the engine's native library (a throwaway in-memory database), then confine before
+        # the real database starts its threads: Landlock binds the calling thread and its children.
+        ladybug.Database(":memory:").close()
+        database = os.path.abspath(request["path"])
+        code = {sys.prefix, sys.base_prefix, *(p for p in sys.path if p and os.path.isdir(p))}
+        code |= {"/usr/lib", "/usr/lib64", "/lib", "/lib64"}
+        confine([database, database + ".wal", *sorted(code)], os.getcwd())
         pool = max(64, request["memory"] // 2) << 20
         db = ladybug.Database(request["path"], buffer_pool_size=pool, read_only=True)
         conn = ladybug.Connection(db)
@@ -187,6 +257,8 @@ def _child() -> None:
     except Exception as exc:  # the parent reports the last stderr line
         print(f"cannot open {request['path']} read-only: {exc}", file=sys.stderr)
         sys.exit(1)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))  # from here no file gets a byte from this process
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a refused write is an error, not a kill
     out.write(READY)
     out.flush()
     try:

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from graph import ladybug_provenance as provenance
-from graph.errors import StoreError
+from graph.errors import OutOfMemoryError, QueryTimeoutError, StoreError
 from graph.ladybug_bulk import batch_tables, staged_bulk, store_table
 from graph.ladybug_provenance import REL_COLUMNS, rel_row
 from graph.schema import NODE_COLUMNS, Edge, EdgeType
@@ -153,8 +153,12 @@ class LadybugStore:
             try:
                 return self._rows(cypher, params)
             except RuntimeError as exc:
+                if "interrupted" in str(exc).lower():
+                    raise QueryTimeoutError(
+                        f"the query ran past the time limit ({timeout:g} s) and was stopped; narrow it"
+                    ) from None
                 if "buffer pool is full" in str(exc):
-                    raise StoreError(
+                    raise OutOfMemoryError(
                         f"the embedded store ran out of memory for this query (its buffer pool is "
                         f"{self.buffer_pool_mb} MB): ask for less (a smaller limit or depth) or give it "
                         f"more: LINEAGE_BUFFER_POOL_MB={self.buffer_pool_mb * 2}"

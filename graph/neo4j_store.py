@@ -11,13 +11,20 @@ import itertools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import Any, TypeVar
 
 import neo4j
 from neo4j.exceptions import AuthError, ClientError, Neo4jError, ServiceUnavailable, TransientError
 
 from graph import neo4j_derived, neo4j_import
-from graph.errors import QueryError, StoreError
+from graph.errors import (
+    OutOfMemoryError,
+    QueryError,
+    QueryRefusedError,
+    QueryTimeoutError,
+    StoreError,
+    StoreUnavailableError,
+)
 from graph.schema import EDGE_COLUMNS, NODE_COLUMNS, NODE_LABELS, Edge, EdgeType
 from graph.store import (
     Batch,
@@ -32,6 +39,7 @@ from graph.store import (
     read_checkpoint,
 )
 
+T = TypeVar("T")
 NODE_KEYS = list(NODE_COLUMNS)
 EDGE_KEYS = list(EDGE_COLUMNS)
 # Labels and relationship types cannot be parameters, so each has its own static text.
@@ -94,13 +102,13 @@ def _operators(plan: Any) -> set[str]:
     return found
 
 
-def out_of_memory(exc: TransientError) -> StoreError:
+def out_of_memory(exc: TransientError) -> OutOfMemoryError:
     """The server refused a query its memory pool cannot hold. The driver counts this error as
     transient and would retry it with backoff for ~30 s; the same query fails the same way each
     time, so it ends here with what to change."""
     found = _MEMORY_LIMIT.search(exc.message or "")
     limit = f" ({found['setting']} is {found['limit']})" if found else ""
-    return StoreError(
+    return OutOfMemoryError(
         f"Neo4j ran out of memory for this query{limit}: ask for less (a smaller limit or depth) "
         "or give the server more (that setting; the project's own server reads LINEAGE_NEO4J_TX_MEMORY)"
     )
@@ -118,7 +126,10 @@ def _friendly(uri: str, exc: Exception) -> StoreError:
         cause = "server unreachable (is it running? is the port right?)"
     else:
         cause = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return StoreError(f"cannot use Neo4j at {uri}: {cause}")
+    return StoreUnavailableError(f"cannot use Neo4j at {uri}: {cause}")
+
+
+_TIMED_OUT = ("TransactionTimedOut", "Transaction.Terminated", "TransactionTerminated")
 
 
 class Neo4jStore:
@@ -188,35 +199,18 @@ class Neo4jStore:
             summary = tx.run("EXPLAIN " + statement, params).consume()
             if summary.query_type != "r":
                 what = {"rw": "reads and writes", "w": "writes", "s": "changes the schema"}
-                raise QueryError(
+                raise QueryRefusedError(
                     f"refused: the server plans this statement as one that "
                     f"{what.get(summary.query_type or '', 'does not only read')}",
                     "cypher",
                 )
             found = sorted(_operators(summary.plan) & ADHOC_REFUSED_OPERATORS)
             if found:
-                raise QueryError(f"refused: the plan runs {', '.join(found)} (files or procedures)", "cypher")
+                raise QueryRefusedError(f"refused: the plan runs {', '.join(found)} (files or procedures)", "cypher")
             result = tx.run(statement, params)
             return [record.data() for record in itertools.islice(result, limit)]
 
-        try:
-            with self._session(read=True) as session:
-                return session.execute_read(work)
-        except TransientError as exc:
-            if exc.code == OUT_OF_MEMORY:
-                raise out_of_memory(exc) from None
-            raise
-        except ClientError as exc:
-            code = exc.code or ""
-            if "TransactionTimedOut" in code or "Terminated" in code:
-                raise QueryError(
-                    f"the query ran past the time limit ({timeout:g} s) and was stopped; narrow it", "cypher"
-                ) from None
-            if "Forbidden" in code or "AccessMode" in code:
-                raise QueryError(f"refused: {exc.message}", "cypher") from None
-            raise QueryError(f"Cypher error: {(exc.message or code).splitlines()[0][:300]}", "cypher") from None
-        except ServiceUnavailable as exc:
-            raise _friendly(self.location, exc) from None
+        return self._read(work, timeout, "cypher")
 
     def read(
         self,
@@ -232,14 +226,26 @@ class Neo4jStore:
 
         @neo4j.unit_of_work(timeout=timeout)
         def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
+            if not columns:
+                return [record.data() for record in tx.run(cypher, params or {})]
+            names = list(columns)
+            listed = ", ".join(f"`{c}`" for c in names)
+            text = f"CALL () {{\n{cypher}\n}}\nRETURN collect([{listed}]) AS rows"
+            record = tx.run(text, params or {}).single()
+            return [dict(zip(names, row, strict=True)) for row in record["rows"]] if record else []
+
+        return self._read(work, timeout)
+
+    def _read(
+        self, work: Callable[[neo4j.ManagedTransaction], T], timeout: float | None = None, parameter: str | None = None
+    ) -> T:
+        """Every read transaction goes through here, so each read path raises the same typed
+        errors: out of memory (not retried: the same query fails the same way), timed out,
+        refused, unreachable."""
+
+        def guarded(tx: neo4j.ManagedTransaction) -> T:
             try:
-                if not columns:
-                    return [record.data() for record in tx.run(cypher, params or {})]
-                names = list(columns)
-                listed = ", ".join(f"`{c}`" for c in names)
-                text = f"CALL () {{\n{cypher}\n}}\nRETURN collect([{listed}]) AS rows"
-                record = tx.run(text, params or {}).single()
-                return [dict(zip(names, row, strict=True)) for row in record["rows"]] if record else []
+                return work(tx)
             except TransientError as exc:
                 if exc.code == OUT_OF_MEMORY:
                     raise out_of_memory(exc) from None
@@ -247,9 +253,26 @@ class Neo4jStore:
 
         try:
             with self._session(read=True) as session:
-                return session.execute_read(work)
+                return session.execute_read(guarded)
         except ClientError as exc:
-            raise StoreError(f"Neo4j refused the query: {exc.message}") from None
+            code = exc.code or ""
+            message = (exc.message or code).splitlines()[0][:300]
+            if any(m in code for m in _TIMED_OUT):
+                raise QueryTimeoutError(
+                    f"the query ran past the time limit ({timeout:g} s) and was stopped; narrow it"
+                    if timeout
+                    else message,
+                    parameter,
+                ) from None
+            if "Forbidden" in code or "AccessMode" in code:
+                raise QueryRefusedError(f"refused: {message}", parameter) from None
+            if code.startswith("Neo.ClientError.Statement."):  # syntax, semantics, parameters
+                raise QueryError(f"Cypher error: {message}", parameter) from None
+            raise StoreError(f"Neo4j refused the query: {message}") from None
+        except TransientError as exc:
+            if any(m in (exc.code or "") for m in _TIMED_OUT):
+                raise QueryTimeoutError(f"the query was stopped: {exc.message}", parameter) from None
+            raise StoreError(f"Neo4j could not answer: {exc.message}") from None
         except ServiceUnavailable as exc:
             raise _friendly(self.location, exc) from None
 
@@ -262,8 +285,7 @@ class Neo4jStore:
         ids = list(dict.fromkeys(ids))
         if not ids:
             return {}
-        with self._session(read=True) as session:
-            return session.execute_read(self._nodes_tx, ids)
+        return self._read(lambda tx: self._nodes_tx(tx, ids))
 
     @staticmethod
     def _edges_tx(tx: neo4j.ManagedTransaction, keys: list[EdgeKey]) -> dict[EdgeKey, dict[str, Any]]:
@@ -318,8 +340,8 @@ class Neo4jStore:
             "WITH {node: properties(a), out: out} AS row"
         )
         types = [t.value for t in EdgeType]
-        with self._session(read=True) as session:  # rows as the driver gives them (record.data() copies)
-            found = session.execute_read(lambda tx: run_collected(tx, inner, ids, types=types))
+        # rows as the driver gives them (record.data() copies)
+        found = self._read(lambda tx: run_collected(tx, inner, ids, types=types))
         nodes = {r["node"]["id"]: {k: r["node"].get(k) for k in NODE_KEYS} for r in found}
         edges = [_edge_row(r["node"]["id"], o) for r in found for o in r["out"] if o["target"] in nodes]
         return nodes, edges

@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from graph.errors import QueryError
+from graph.errors import QueryError, QueryRefusedError
 from graph.store import GraphStore
 
 DEFAULT_ROW_LIMIT = 1000
@@ -75,9 +75,9 @@ class Token:
     pos: int
 
 
-def _refuse(what: str, shown: str = "") -> QueryError:
+def _refuse(what: str, shown: str = "") -> QueryRefusedError:
     tail = f" ({shown[:40]!r})" if shown else ""
-    return QueryError(f"refused: {what} is not allowed in ad-hoc read-only Cypher{tail}", "cypher")
+    return QueryRefusedError(f"refused: {what} is not allowed in ad-hoc read-only Cypher{tail}", "cypher")
 
 
 def tokens(cypher: str) -> list[Token]:
