@@ -36,11 +36,13 @@ def test_demo_answers_the_three_questions(demo) -> None:
     for node in (
         "model:mistral-7b",
         "method:dpo",
-        "method:rlhf",
+        "method:sft",
         "method:sliding-window-attention",
         "method:grouped-query-attention",
     ):
         assert node in zephyr
+    for replaced in ("method:ppo", "method:reward-model", "method:lstm", "method:cnn"):  # what DPO and the
+        assert replaced not in zephyr  # Transformer replaced is not what Zephyr is made of (issue 22)
     dpo = out[out.index("What came of DPO?") : out.index("How does the Transformer paper lead to Mixtral?")]
     assert "model:zephyr-7b" in dpo
     path = out[out.index("How does the Transformer paper lead to Mixtral?") :]
