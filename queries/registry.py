@@ -445,6 +445,17 @@ def run_query(
     if isinstance(query, Analytic) and query.func is not None:
         rows, graph = query.func(store, values)
         return QueryResult(query, values, rows, graph)
+    rows = query_rows(store, query, values, timeout=timeout)
+    ids = node_ids_of(query, values, rows)
+    return QueryResult(query, values, rows, subgraph_of(store, ids))
+
+
+def query_rows(
+    store: GraphStore, query: SavedQuery, values: dict[str, Any], *, timeout: float | None = None
+) -> list[dict[str, Any]]:
+    """A saved Cypher query's rows for validated ``values``: the engine's answer plus the columns
+    the registry fills (each row's hop, :mod:`queries.hops`). What :func:`run_query` runs, and
+    the API where it needs rows without a subgraph."""
     engine = {**values, "contrast_kinds": list(CONTRAST_KINDS)}
     try:
         rows = store.read(query.text(store.backend), engine, timeout=timeout, columns=query.engine_columns)
@@ -452,13 +463,12 @@ def run_query(
         if query.reached and "via" in query.filled and values.get("since"):  # hops may pass older nodes
             everyone = store.read(query.text(store.backend), {**engine, "since": ""}, timeout=timeout)
     except Exception as exc:  # the engine's own message is the useful part
-        raise QueryError(f"{query.name}: {str(exc).splitlines()[0]}") from exc
+        raise QueryError(f"{query.name}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
     if query.reached:
         rows = annotate(
             store, rows, values, reached=query.reached, filled=query.filled, columns=query.returns, everyone=everyone
         )
-    ids = node_ids_of(query, values, rows)
-    return QueryResult(query, values, rows, subgraph_of(store, ids))
+    return rows
 
 
 def subgraph_of(store: GraphStore, ids: list[str]) -> nx.MultiDiGraph:

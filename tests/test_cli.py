@@ -87,6 +87,15 @@ def test_bad_query_parameter_is_one_clear_line(demo) -> None:
     assert proc.returncode == 1 and "must be written key=value" in proc.stderr
 
 
+def test_an_unknown_kind_is_one_line_listing_the_kinds(demo) -> None:
+    _, _, db = demo
+    proc = lineage("query", "ancestors", "id=model:zephyr-7b", "kinds=fine_tuned", db=db)
+    assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "unknown kind 'fine_tuned'" in proc.stderr and "trained_on_data_from" in proc.stderr
+    listing = lineage("query", "--list", db=db)
+    assert "kinds: list of kinds" in listing.stdout and "compared_with" in listing.stdout
+
+
 def test_malformed_curated_file_names_file_and_line(tmp_path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("models:\n  - id: model:a\n    name: [A\n", encoding="utf-8")
