@@ -49,13 +49,18 @@ class EdgeType(StrEnum):
 
 
 class BuildKind(StrEnum):
-    """How one thing builds on another (edge direction: newer → older)."""
+    """How one thing relates to an older one on a BUILDS_ON edge (direction: newer → older).
+
+    Most kinds are lineage (:data:`LINEAGE_KINDS`); ``replaces`` and ``compared_with`` are
+    contrast (:data:`CONTRAST_KINDS`), kept on the same edge type so nothing is migrated.
+    """
 
     fine_tuned_from = "fine_tuned_from"
     extends = "extends"
     uses_method = "uses_method"
     variant_of = "variant_of"
     replaces = "replaces"
+    compared_with = "compared_with"
     derived_from = "derived_from"
     distilled_from = "distilled_from"
     adapter_of = "adapter_of"
@@ -63,6 +68,26 @@ class BuildKind(StrEnum):
     quantized_from = "quantized_from"
     successor_of = "successor_of"
     trained_on_data_from = "trained_on_data_from"
+
+
+#: The newer thing is made from, trained from, extends or uses the older one: what lineage
+#: queries (ancestors, descendants, path, families, impact, main paths) follow.
+LINEAGE_KINDS: tuple[str, ...] = (
+    "fine_tuned_from",
+    "adapter_of",
+    "quantized_from",
+    "merged_from",
+    "distilled_from",
+    "extends",
+    "uses_method",
+    "variant_of",
+    "successor_of",
+    "derived_from",
+    "trained_on_data_from",
+)
+#: The newer thing replaces, or is compared with, the older one: not made of it. Lineage
+#: queries follow these only when asked (``contrast=yes``); views and exports show them.
+CONTRAST_KINDS: tuple[str, ...] = ("replaces", "compared_with")
 
 
 #: Allowed (source label, target label) pairs per edge type.

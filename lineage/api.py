@@ -301,12 +301,10 @@ def _run_rows(store: ServiceStore, query: SavedQuery, raw: dict[str, Any]) -> tu
     if not query.texts:
         result = _run_graph(store, query, raw)
         return result.params, result.rows
+    from queries.registry import query_rows  # the registry's engine parameters and hop columns
+
     values = _validate(store, query, raw)
-    try:
-        rows = store.read(query.text(store.backend), values)
-    except Exception as exc:
-        raise QueryError(f"{query.name}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
-    return values, rows
+    return values, query_rows(store, query, values)
 
 
 def _run_graph(store: ServiceStore, query: SavedQuery, raw: dict[str, Any]) -> QueryResult:

@@ -32,7 +32,7 @@ from networkx.utils import not_implemented_for
 
 from graph.errors import QueryError
 from graph.ids import InvalidIdError, label_of
-from graph.schema import EdgeType
+from graph.schema import CONTRAST_KINDS, EdgeType
 from graph.store import GraphStore, to_networkx
 from queries.registry import Analytic, parse_param
 
@@ -52,6 +52,10 @@ __all__ = [
 ANALYTICS: dict[str, Analytic] = {}
 Rows = list[dict[str, Any]]
 Triple = tuple[str, str, str]  # (stored type, stored source, stored target)
+
+#: Builds-on edges of a contrast kind (replaces, compared_with) are lineage only with contrast=yes.
+CONTRAST = "contrast: choice[no|yes] = no -- also follow contrast relations (replaces, compared_with)"
+_LINEAGE_ONLY = "AND ($contrast OR NOT coalesce(e.kind, '') IN $contrast_kinds) "
 
 #: Edge types each ``edges`` choice follows (AUTHORED and MENTIONS never carry lineage).
 EDGE_CHOICES: dict[str, tuple[str, ...]] = {
@@ -95,7 +99,7 @@ def analytic(
 
 def _all_edges_text(etype: str) -> str:
     return (
-        f"MATCH (a:Node)-[e:{EdgeType(etype).value}]->(b:Node) WHERE e.trust >= $min_trust "
+        f"MATCH (a:Node)-[e:{EdgeType(etype).value}]->(b:Node) WHERE e.trust >= $min_trust {_LINEAGE_ONLY}"
         "RETURN a.id AS source, b.id AS target"
     )
 
@@ -105,28 +109,36 @@ def _step_text(etype: str, stored_direction: str) -> str:
     t = EdgeType(etype).value
     if stored_direction == "out":
         return (
-            f"UNWIND $ids AS i MATCH (a:Node {{id: i}})-[e:{t}]->(b:Node) WHERE e.trust >= $min_trust "
+            f"UNWIND $ids AS i MATCH (a:Node {{id: i}})-[e:{t}]->(b:Node) WHERE e.trust >= $min_trust {_LINEAGE_ONLY}"
             "RETURN a.id AS source, b.id AS target"
         )
     return (
-        f"UNWIND $ids AS i MATCH (a:Node {{id: i}})<-[e:{t}]-(b:Node) WHERE e.trust >= $min_trust "
+        f"UNWIND $ids AS i MATCH (a:Node {{id: i}})<-[e:{t}]-(b:Node) WHERE e.trust >= $min_trust {_LINEAGE_ONLY}"
         "RETURN b.id AS source, a.id AS target"
     )
 
 
-def fetch_all(store: GraphStore, types: Iterable[str], min_trust: int) -> list[Triple]:
-    """Every stored edge of these types with ``trust >= min_trust``, sorted, without duplicates."""
+def _filter(min_trust: int, contrast: bool) -> dict[str, Any]:
+    return {"min_trust": min_trust, "contrast": contrast, "contrast_kinds": list(CONTRAST_KINDS)}
+
+
+def fetch_all(store: GraphStore, types: Iterable[str], min_trust: int, contrast: bool = False) -> list[Triple]:
+    """Every stored edge of these types with ``trust >= min_trust``, sorted, without duplicates;
+    builds-on edges of a contrast kind only with ``contrast``."""
     out: set[Triple] = set()
     for etype in types:
-        out |= {(etype, r["source"], r["target"]) for r in store.read(_all_edges_text(etype), {"min_trust": min_trust})}
+        rows = store.read(_all_edges_text(etype), _filter(min_trust, contrast))
+        out |= {(etype, r["source"], r["target"]) for r in rows}
     return sorted(out)
 
 
-def fetch_step(store: GraphStore, ids: list[str], etype: str, stored_direction: str, min_trust: int) -> list[Triple]:
-    """Stored edges of one type at the nodes ``ids``, in one round trip."""
+def fetch_step(
+    store: GraphStore, ids: list[str], etype: str, stored_direction: str, min_trust: int, contrast: bool = False
+) -> list[Triple]:
+    """Stored edges of one type at the nodes ``ids``, in one round trip (contrast kinds as in :func:`fetch_all`)."""
     if not ids:
         return []
-    rows = store.read(_step_text(etype, stored_direction), {"ids": ids, "min_trust": min_trust})
+    rows = store.read(_step_text(etype, stored_direction), {"ids": ids, **_filter(min_trust, contrast)})
     return sorted({(etype, r["source"], r["target"]) for r in rows})
 
 
@@ -154,7 +166,13 @@ def _stored_direction(etype: str, towards: str) -> str:
 
 
 def cone(
-    store: GraphStore, node_id: str, types: tuple[str, ...], depth: int, min_trust: int, limit: int
+    store: GraphStore,
+    node_id: str,
+    types: tuple[str, ...],
+    depth: int,
+    min_trust: int,
+    limit: int,
+    contrast: bool = False,
 ) -> list[Triple]:
     """Stored edges among ``node_id``, its ancestors and its descendants within ``depth`` hops.
 
@@ -168,7 +186,7 @@ def cone(
             found: set[str] = set()
             for etype in types:
                 for _t, source, target in fetch_step(
-                    store, frontier, etype, _stored_direction(etype, towards), min_trust
+                    store, frontier, etype, _stored_direction(etype, towards), min_trust, contrast
                 ):
                     u, v = dependency_edge(etype, source, target)
                     found.add(v if towards == "older" else u)
@@ -180,7 +198,7 @@ def cone(
     ids = sorted(keep)
     edges: list[Triple] = []
     for etype in types:
-        edges += [e for e in fetch_step(store, ids, etype, "out", min_trust) if e[1] in keep and e[2] in keep]
+        edges += [e for e in fetch_step(store, ids, etype, "out", min_trust, contrast) if e[1] in keep and e[2] in keep]
     return sorted(edges)
 
 
@@ -448,6 +466,7 @@ def _significant(value: float, digits: int = 6) -> float:
         "min_trust: int = 1 (1..3) -- 1 includes extracted edges, 2 needs a sourced record, 3 curated only",
         "damping: int = 85 (50..99) -- damping factor, in percent",
         "limit: int = 20 (1..500) -- at most this many nodes, highest rank first",
+        CONTRAST,
     ],
     "rank, id, name, label, score",
     "lineage query pagerank label=Model limit=10",
@@ -456,7 +475,7 @@ def _pagerank_analytic(store: GraphStore, p: dict[str, Any]) -> tuple[Rows, nx.M
     """PageRank over the whole graph of the chosen edge types (newer → older, so older work gains)."""
     types = EDGE_CHOICES[p["edges"]]
     graph = nx.DiGraph()
-    for etype, source, target in fetch_all(store, types, p["min_trust"]):
+    for etype, source, target in fetch_all(store, types, p["min_trust"], p["contrast"] == "yes"):
         graph.add_edge(source, target)
         if etype == "INTRODUCES":  # a paper and what it introduces are one piece of work
             graph.add_edge(target, source)
@@ -491,6 +510,7 @@ def _pagerank_analytic(store: GraphStore, p: dict[str, Any]) -> tuple[Rows, nx.M
         "routes: int = 3 (1..50) -- key routes to start from (method=key-route)",
         "min_trust: int = 1 (1..3) -- 1 includes extracted edges, 2 needs a sourced record, 3 curated only",
         "limit: int = 5000 (10..100000) -- at most this many nodes around id (ancestors first, nearest first)",
+        CONTRAST,
     ],
     "from_id, from_name, to_id, to_name, types, spc",
     "lineage query main-path id=model:zephyr-7b depth=6",
@@ -498,10 +518,11 @@ def _pagerank_analytic(store: GraphStore, p: dict[str, Any]) -> tuple[Rows, nx.M
 def _main_path_analytic(store: GraphStore, p: dict[str, Any]) -> tuple[Rows, nx.MultiDiGraph]:
     """Rows are the main-path edges in flow direction (from the older node to the newer one)."""
     types = EDGE_CHOICES[p["edges"]]
+    contrast = p["contrast"] == "yes"
     if p["id"]:
-        triples = cone(store, p["id"], types, p["depth"], p["min_trust"], p["limit"])
+        triples = cone(store, p["id"], types, p["depth"], p["min_trust"], p["limit"], contrast)
     else:
-        triples = fetch_all(store, types, p["min_trust"])
+        triples = fetch_all(store, types, p["min_trust"], contrast)
     flow = dependency_graph(triples).reverse(copy=True)  # older → newer
     dag, removed = acyclic(flow)
     weight = spc(dag)
@@ -528,7 +549,7 @@ def _main_path_analytic(store: GraphStore, p: dict[str, Any]) -> tuple[Rows, nx.
         for u, v in edges
     ]
     sub = _subgraph(store, ids, types)
-    on_path = set(edges)
+    on_path = set(edges)  # a contrast edge among the path's nodes is never on it (unless contrast=yes)
     for u, v, key in list(sub.edges(keys=True)):
         dependent, dependency = dependency_edge(sub.edges[u, v, key]["type"], u, v)
         flow_edge = (dependency, dependent)
@@ -544,7 +565,13 @@ def _main_path_analytic(store: GraphStore, p: dict[str, Any]) -> tuple[Rows, nx.
 
 
 def descendant_impact(
-    store: GraphStore, node_id: str, *, include_cites: bool = True, min_trust: int = 1, depth: int = 10
+    store: GraphStore,
+    node_id: str,
+    *,
+    include_cites: bool = True,
+    min_trust: int = 1,
+    depth: int = 10,
+    contrast: bool = False,
 ) -> dict[str, int]:
     """Everything that traces back to ``node_id``, with its distance in hops.
 
@@ -553,6 +580,7 @@ def descendant_impact(
     introduces ``node_id``), transitively; and what those citing papers introduce. A paper met
     only because it introduces a descendant does not pass on its *other* models and methods
     (they are siblings, not descendants). ``node_id`` and the papers introducing it are left out.
+    What replaces it or is compared with it (contrast kinds) does not count unless ``contrast``.
     """
     dist: dict[str, int] = {node_id: 0}
     state: dict[str, str] = {node_id: "full"}  # "full", or "describes": a paper that introduces a descendant
@@ -564,7 +592,7 @@ def descendant_impact(
         papers = sorted(v for v, _ in frontier if _label(v) == "Paper")
         full_papers = sorted(v for v, s in frontier if s == "full" and _label(v) == "Paper")
         reached: list[tuple[str, str]] = []
-        reached += [(s, "full") for _t, s, _ in fetch_step(store, everyone, "BUILDS_ON", "in", min_trust)]
+        reached += [(s, "full") for _t, s, _ in fetch_step(store, everyone, "BUILDS_ON", "in", min_trust, contrast)]
         reached += [(s, "describes") for _t, s, _ in fetch_step(store, things, "INTRODUCES", "in", min_trust)]
         reached += [(t, "full") for _t, _, t in fetch_step(store, full_papers, "INTRODUCES", "out", min_trust)]
         if include_cites:
@@ -590,6 +618,7 @@ def descendant_impact(
         "depth: int = 10 (1..20) -- hops to follow",
         "min_trust: int = 1 (1..3) -- 1 includes extracted edges, 2 needs a sourced record, 3 curated only",
         "limit: int = 200 (1..1500) -- at most this many descendants in the subgraph (nearest first)",
+        CONTRAST,
     ],
     "label, count, nearest",
     "lineage query descendant-impact id=method:lora",
@@ -597,7 +626,12 @@ def descendant_impact(
 def _impact_analytic(store: GraphStore, p: dict[str, Any]) -> tuple[Rows, nx.MultiDiGraph]:
     """One row per label (Model, Method, Paper): how many trace back, and the five nearest."""
     found = descendant_impact(
-        store, p["id"], include_cites=p["include_cites"] == "yes", min_trust=p["min_trust"], depth=p["depth"]
+        store,
+        p["id"],
+        include_cites=p["include_cites"] == "yes",
+        min_trust=p["min_trust"],
+        depth=p["depth"],
+        contrast=p["contrast"] == "yes",
     )
     ranked = sorted(found, key=lambda v: (found[v], v))
     rows = []

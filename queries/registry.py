@@ -11,10 +11,17 @@ Header grammar (``//`` comment lines at the top of the file)::
     // example: lineage query ancestors id=model:zephyr-7b depth=4
 
 Parameter types: ``node`` (an id, normalised and checked to exist), ``nodes`` (a comma
-list of ids), ``int`` (with bounds), ``str``, ``list`` (comma list of strings) and
+list of ids), ``int`` (with bounds), ``str``, ``date`` (``YYYY-MM-DD``; ``YYYY`` and ``YYYY-MM``
+mean their first day; empty: none), ``list`` (comma list of strings; ``list of kinds`` takes
+only the builds-on kinds of :class:`graph.schema.BuildKind`, and its help lists them) and
 ``choice[a|b]``. ``subgraph`` names the columns (and ``$params``) that hold node ids; the
 result's networkx subgraph is induced on those nodes. Where the embedded engine needs other
 text for the same question the body has ``// --- neo4j`` and ``// --- ladybug`` sections.
+
+Lineage walks declare ``contrast: choice[no|yes] = no``: their Cypher skips builds-on edges
+whose kind is in ``$contrast_kinds`` (:data:`graph.schema.CONTRAST_KINDS`, passed to the engine
+by :func:`run_query`) unless ``$contrast = 'yes'``. ``// reached:`` and ``// filled:`` header
+lines ask for each row's hop (``via``, ``via_kind``, ``via_source``; see :mod:`queries.hops`).
 
 Analytics that Cypher does badly (PageRank, main paths, descendant impact) live in
 :mod:`queries.analytics` as :class:`Analytic` entries: same parameter declarations, same
@@ -23,6 +30,7 @@ validation, listed by :func:`registry` and run by :func:`run_query` like any sav
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 from collections.abc import Callable
@@ -36,13 +44,18 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from graph.errors import NodeNotFoundError, QueryError
 from graph.ids import InvalidIdError, normalize_id
+from graph.schema import CONTRAST_KINDS, BuildKind
 from graph.store import GraphStore, to_networkx
+from queries.hops import annotate
 
 QUERY_DIR = Path(__file__).parent / "cypher"
 #: An id or text parameter longer than this is refused before any look-up (ids are short).
 MAX_TEXT = 300
+#: What a ``list of NAME`` parameter accepts.
+VOCABULARIES: dict[str, list[str]] = {"kinds": [k.value for k in BuildKind]}
 PARAM_LINE = re.compile(
-    r"^(?P<name>[a-z_][a-z0-9_]*)\s*:\s*(?P<type>node|nodes|int|str|list|choice\[[^\]]+\])"
+    r"^(?P<name>[a-z_][a-z0-9_]*)\s*:\s*(?P<type>node|nodes|int|str|date|list|choice\[[^\]]+\])"
+    r"(?:\s+of\s+(?P<of>[a-z_]+))?"
     r"(?:\s*=\s*(?P<default>(?:(?!--)[^(])*?))?\s*(?:\((?P<lo>-?\d+)\.\.(?P<hi>-?\d+)\))?\s*(?:--\s*(?P<help>.*))?$"
 )
 
@@ -56,6 +69,12 @@ class Param:
     low: int | None = None
     high: int | None = None
     help: str = ""
+    of: str = ""  # a list's vocabulary (VOCABULARIES), e.g. ``kinds``
+
+    @property
+    def allowed(self) -> list[str]:
+        """The values a ``list of ...`` parameter accepts (empty: any)."""
+        return VOCABULARIES.get(self.of, [])
 
     @property
     def choices(self) -> list[str]:
@@ -65,7 +84,8 @@ class Param:
         bounds = f" ({self.low}..{self.high})" if self.low is not None else ""
         shown = "[" + ",".join(self.default) + "]" if isinstance(self.default, tuple) else self.default
         default = "" if self.required else f" = {shown}"
-        return f"{self.name}: {self.type}{default}{bounds}"
+        of = f" of {self.of}" if self.of else ""
+        return f"{self.name}: {self.type}{of}{default}{bounds}"
 
 
 @dataclass(frozen=True)
@@ -78,9 +98,16 @@ class SavedQuery:
     texts: dict[str, str] = field(hash=False)
     example: str = ""
     path: str = ""
+    reached: str = ""  # "in" or "out": rows are reached from $id against or along stored edges
+    filled: tuple[str, ...] = ()  # columns of ``returns`` added by queries.hops, not by the Cypher
 
     def text(self, dialect: str) -> str:
         return self.texts.get(dialect) or self.texts["any"]
+
+    @property
+    def engine_columns(self) -> tuple[str, ...]:
+        """The columns the Cypher itself returns."""
+        return tuple(c for c in self.returns if c not in self.filled)
 
     def param_model(self) -> type[BaseModel]:
         return _param_model(self.name, self.path)
@@ -125,6 +152,12 @@ def parse_param(declaration: str) -> Param:
     if not match:
         raise QueryError(f"cannot parse parameter declaration {declaration!r}")
     default, required = _parse_default(match["type"], match["default"])
+    of = match["of"] or ""
+    if of and (match["type"] != "list" or of not in VOCABULARIES):
+        raise QueryError(f"cannot parse parameter declaration {declaration!r}: no vocabulary {of!r} for a list")
+    help_text = (match["help"] or "").strip()
+    if of:  # --help and the API docs list what the parameter accepts
+        help_text += f" ({of}: {', '.join(VOCABULARIES[of])})"
     return Param(
         name=match["name"],
         type=match["type"],
@@ -132,7 +165,8 @@ def parse_param(declaration: str) -> Param:
         required=required,
         low=int(match["lo"]) if match["lo"] else None,
         high=int(match["hi"]) if match["hi"] else None,
-        help=(match["help"] or "").strip(),
+        help=help_text,
+        of=of,
     )
 
 
@@ -158,7 +192,7 @@ def parse_query_file(path: Path) -> SavedQuery:
                     params.append(parse_param(key[len("param ") :] + ":" + value))
                 except QueryError:
                     raise QueryError(f"{path}:{lineno}: cannot parse parameter declaration {body!r}") from None
-            elif key in ("name", "description", "returns", "subgraph", "example"):
+            elif key in ("name", "description", "returns", "subgraph", "example", "reached", "filled"):
                 header[key] = value.strip()
             continue
         if stripped:
@@ -169,6 +203,8 @@ def parse_query_file(path: Path) -> SavedQuery:
         raise QueryError(f"{path}: a saved query needs '// name:' and '// description:' header lines")
     if "any" not in texts and not {"neo4j", "ladybug"} <= set(texts):
         raise QueryError(f"{path}: needs one query text, or both '// --- neo4j' and '// --- ladybug' sections")
+    if header.get("reached", "") not in ("", "in", "out"):
+        raise QueryError(f"{path}: '// reached:' is 'in' or 'out', not {header['reached']!r}")
 
     def split(value: str) -> tuple[str, ...]:
         return tuple(x.strip() for x in value.split(",") if x.strip())
@@ -182,6 +218,8 @@ def parse_query_file(path: Path) -> SavedQuery:
         texts=texts,
         example=header.get("example", ""),
         path=str(path),
+        reached=header.get("reached", ""),
+        filled=split(header.get("filled", "")),
     )
 
 
@@ -240,8 +278,9 @@ def build_param_model(name: str, params: tuple[Param, ...]) -> type[BaseModel]:
             item = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
             fields[p.name] = (list[item], Field(value, min_length=p.low, max_length=p.high, description=p.help))
             validators[f"_split_{p.name}"] = field_validator(p.name, mode="before")(lambda cls, v: _comma_list(v))
-        elif p.type == "node" or p.type == "str":
-            fields[p.name] = (str, Field(default, min_length=1, max_length=MAX_TEXT, description=p.help))
+        elif p.type in ("node", "str", "date"):
+            low = 0 if p.type == "date" else 1
+            fields[p.name] = (str, Field(default, min_length=low, max_length=MAX_TEXT, description=p.help))
         else:
             from typing import Literal
 
@@ -268,6 +307,7 @@ def validate_params(query: SavedQuery, raw: dict[str, Any], store: GraphStore | 
         got = repr(raw.get(name, "<missing>"))
         got = got if len(got) <= 80 else f"{got[:60]}… ({len(got):,} characters)"
         raise QueryError(f"{query.name}: parameter {name!r}={got}: {err['msg']}", name) from None
+    _check_values(query, values)
     asked: list[tuple[str, str]] = []  # (raw, normalised) of every node parameter, checked together
     for p in query.params:
         if p.type == "node" and not p.required and not values[p.name]:
@@ -283,6 +323,39 @@ def validate_params(query: SavedQuery, raw: dict[str, Any], store: GraphStore | 
             if node_id not in found:
                 raise NodeNotFoundError(node_id, suggest(store, str(raw_id)))
     return values
+
+
+def _check_values(query: SavedQuery, values: dict[str, Any]) -> None:
+    """Dates, vocabularies, and contrast kinds named without ``contrast=yes``: one line each."""
+    for p in query.params:
+        value = values.get(p.name)
+        if p.type == "date" and value:
+            values[p.name] = _iso_date(query.name, p.name, value)
+        for item in value if p.allowed and isinstance(value, list) else []:
+            if item not in p.allowed:
+                raise QueryError(
+                    f"{query.name}: parameter {p.name!r}: unknown {p.of[:-1]} {item!r} ({p.of}: {', '.join(p.allowed)})",
+                    p.name,
+                )
+    contrast = [k for k in values.get("kinds") or [] if k in CONTRAST_KINDS]
+    if contrast and values.get("contrast") != "yes" and any(p.name == "contrast" for p in query.params):
+        raise QueryError(
+            f"{query.name}: parameter 'kinds': {', '.join(contrast)} is a contrast kind, not lineage; "
+            "add contrast=yes to follow it",
+            "kinds",
+        )
+
+
+def _iso_date(query: str, name: str, value: str) -> str:
+    """``YYYY-MM-DD`` (``YYYY`` and ``YYYY-MM`` mean their first day)."""
+    text = value.strip()
+    padded = text + {4: "-01-01", 7: "-01"}.get(len(text), "")
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", padded):
+            raise ValueError
+        return dt.date.fromisoformat(padded).isoformat()
+    except ValueError:
+        raise QueryError(f"{query}: parameter {name!r}={value!r}: not a date; use YYYY-MM-DD", name) from None
 
 
 def resolve_node(raw: str) -> str:
@@ -376,12 +449,30 @@ def run_query(
     if isinstance(query, Analytic) and query.func is not None:
         rows, graph = query.func(store, values)
         return QueryResult(query, values, rows, graph)
-    try:
-        rows = store.read(query.text(store.backend), values, timeout=timeout, columns=query.returns)
-    except Exception as exc:  # the engine's own message is the useful part
-        raise QueryError(f"{query.name}: {str(exc).splitlines()[0]}") from exc
+    rows = query_rows(store, query, values, timeout=timeout)
     ids = node_ids_of(query, values, rows)
     return QueryResult(query, values, rows, subgraph_of(store, ids))
+
+
+def query_rows(
+    store: GraphStore, query: SavedQuery, values: dict[str, Any], *, timeout: float | None = None
+) -> list[dict[str, Any]]:
+    """A saved Cypher query's rows for validated ``values``: the engine's answer plus the columns
+    the registry fills (each row's hop, :mod:`queries.hops`). What :func:`run_query` runs, and
+    the API where it needs rows without a subgraph."""
+    engine = {**values, "contrast_kinds": list(CONTRAST_KINDS)}
+    try:
+        rows = store.read(query.text(store.backend), engine, timeout=timeout, columns=query.engine_columns)
+        everyone = None
+        if query.reached and "via" in query.filled and values.get("since"):  # hops may pass older nodes
+            everyone = store.read(query.text(store.backend), {**engine, "since": ""}, timeout=timeout)
+    except Exception as exc:  # the engine's own message is the useful part
+        raise QueryError(f"{query.name}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
+    if query.reached:
+        rows = annotate(
+            store, rows, values, reached=query.reached, filled=query.filled, columns=query.returns, everyone=everyone
+        )
+    return rows
 
 
 def subgraph_of(store: GraphStore, ids: list[str]) -> nx.MultiDiGraph:

@@ -122,8 +122,17 @@ def test_queries_lists_the_library_with_types_defaults_and_bounds(client: TestCl
 
 def test_saved_query_rows(client: TestClient) -> None:
     body = client.get("/queries/ancestors", params={"id": "model:zephyr-7b", "depth": "10"}).json()
-    assert body["columns"] == ["id", "name", "label", "depth"]
-    assert {"model:mistral-7b", "method:dpo", "method:rlhf"} <= set(ids(body))
+    assert body["columns"] == ["id", "name", "label", "depth", "via", "via_kind", "via_source"]
+    assert {"model:mistral-7b", "method:dpo", "method:sft"} <= set(ids(body))
+    assert "method:ppo" not in ids(body)  # DPO replaces it: not lineage unless contrast=yes
+    mistral = next(row for row in body["rows"] if row["id"] == "model:mistral-7b")
+    assert (mistral["via"], mistral["via_kind"], mistral["via_source"]) == (
+        "model:zephyr-7b",
+        "fine_tuned_from",
+        "curated",
+    )
+    wide = client.get("/queries/ancestors", params={"id": "model:zephyr-7b", "depth": "10", "contrast": "yes"}).json()
+    assert "method:ppo" in ids(wide)
     assert body["params"] | {"id": "model:zephyr-7b", "depth": 10, "min_trust": 1, "kinds": []} == body["params"]
 
 
@@ -184,6 +193,10 @@ BAD_PARAMETERS = [
     ("/lineage/model:zephyr-7b", {"depth": "100000"}, "depth"),
     ("/lineage/model:zephyr-7b", {"direction": "sideways"}, "direction"),
     ("/lineage/model:zephyr-7b", {"limit": "0"}, "limit"),
+    ("/lineage/model:zephyr-7b", {"kinds": "fine_tuned"}, "kinds"),  # not a kind
+    ("/lineage/model:zephyr-7b", {"kinds": "replaces"}, "kinds"),  # a contrast kind without contrast=yes
+    ("/queries/descendants", {"id": "method:dpo", "since": "2023-13-01"}, "since"),
+    ("/queries/ancestors", {"id": "model:zephyr-7b", "contrast": "maybe"}, "contrast"),
     ("/search", {"q": "zephyr", "limit": "101"}, "limit"),
     ("/search", {"q": ""}, "q"),
     ("/search", {"q": "   "}, "q"),

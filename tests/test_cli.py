@@ -36,11 +36,13 @@ def test_demo_answers_the_three_questions(demo) -> None:
     for node in (
         "model:mistral-7b",
         "method:dpo",
-        "method:rlhf",
+        "method:sft",
         "method:sliding-window-attention",
         "method:grouped-query-attention",
     ):
         assert node in zephyr
+    for replaced in ("method:ppo", "method:reward-model", "method:lstm", "method:cnn"):  # what DPO and the
+        assert replaced not in zephyr  # Transformer replaced is not what Zephyr is made of (issue 22)
     dpo = out[out.index("What came of DPO?") : out.index("How does the Transformer paper lead to Mixtral?")]
     assert "model:zephyr-7b" in dpo
     path = out[out.index("How does the Transformer paper lead to Mixtral?") :]
@@ -83,6 +85,15 @@ def test_bad_query_parameter_is_one_clear_line(demo) -> None:
     assert proc.returncode == 1 and "did you mean model:zephyr-7b" in proc.stderr
     proc = lineage("query", "ancestors", "depth", db=db)
     assert proc.returncode == 1 and "must be written key=value" in proc.stderr
+
+
+def test_an_unknown_kind_is_one_line_listing_the_kinds(demo) -> None:
+    _, _, db = demo
+    proc = lineage("query", "ancestors", "id=model:zephyr-7b", "kinds=fine_tuned", db=db)
+    assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "unknown kind 'fine_tuned'" in proc.stderr and "trained_on_data_from" in proc.stderr
+    listing = lineage("query", "--list", db=db)
+    assert "kinds: list of kinds" in listing.stdout and "compared_with" in listing.stdout
 
 
 def test_malformed_curated_file_names_file_and_line(tmp_path) -> None:

@@ -26,19 +26,20 @@ def test_every_saved_query_has_a_header_and_bounded_variable_length_patterns() -
                 assert ":" in pattern or q.name == "neighbourhood", f"{q.name}: untyped {pattern}"
 
 
-def test_zephyr_ancestors_reach_mistral_dpo_rlhf_and_attention(curated_store) -> None:
+def test_zephyr_ancestors_reach_mistral_dpo_sft_and_attention(curated_store) -> None:
     result = run_query(curated_store, "ancestors", {"id": "model:zephyr-7b", "depth": 10})
     found = set(ids(result))
     assert {
         "model:mistral-7b",
         "method:dpo",
-        "method:rlhf",
+        "method:sft",
         "method:sliding-window-attention",
         "method:grouped-query-attention",
     } <= found
+    assert "method:rlhf" not in found  # what DPO replaces is not what Zephyr is made of
     depth = {row["id"]: row["depth"] for row in result.rows}
     assert depth["model:mistral-7b"] == 1 and depth["method:dpo"] == 1
-    assert depth["method:rlhf"] == 2
+    assert depth["method:sft"] == 2
     # the subgraph holds the lineage as edges pointing from newer to older
     assert result.graph.has_edge("model:zephyr-7b", "model:mistral-7b")
 
@@ -46,7 +47,7 @@ def test_zephyr_ancestors_reach_mistral_dpo_rlhf_and_attention(curated_store) ->
 def test_depth_bounds_the_ancestors(curated_store) -> None:
     one = run_query(curated_store, "ancestors", {"id": "model:zephyr-7b", "depth": 1})
     assert {row["depth"] for row in one.rows} == {1}
-    assert "method:rlhf" not in ids(one)
+    assert "method:sft" not in ids(one)
 
 
 def test_kind_filter(curated_store) -> None:

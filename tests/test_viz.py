@@ -168,6 +168,27 @@ def test_edge_style_by_relation_and_trust() -> None:
     assert data["options"]["edges"]["arrows"]["to"]["enabled"] is True  # source → target: newer → older
 
 
+def test_contrast_edges_are_drawn_as_contrast_with_a_legend_row() -> None:
+    """A replaces or compared-with edge is not lineage: its own colour, dotted, its own filter (issue 22)."""
+    graph = lineage()
+    graph.add_node("method:ppo", label="Method", name="PPO")
+    for kind, target in (("replaces", "method:ppo"), ("compared_with", "model:mistral-7b")):
+        graph.add_edge(
+            "method:dpo", target, key=f"BUILDS_ON:{kind}", type="BUILDS_ON", kind=kind, **_prov("curated", trust=3)
+        )
+    html = render_html(graph).html
+    data = page_data(html)
+    edges = {(e["from"], e["to"], e.get("kind")): e for e in data["edges"]}
+    replaces = edges[("method:dpo", "method:ppo", "replaces")]
+    assert replaces["type"] == "CONTRAST" and replaces["label"] == "replaces"
+    assert edges[("method:dpo", "model:mistral-7b", "compared_with")]["type"] == "CONTRAST"
+    assert edges[("model:zephyr-7b", "model:mistral-7b", "fine_tuned_from")]["type"] == "BUILDS_ON"
+    contrast, builds = data["edgeStyles"]["CONTRAST|3"], data["edgeStyles"]["BUILDS_ON|3"]
+    assert contrast["dashes"] and contrast["color"]["color"] != builds["color"]["color"]
+    assert 'data-filter="type" value="CONTRAST" checked>' in html and "replaces / compared with" in html
+    assert "BUILDS_ON · replaces" in replaces["title"]  # the tooltip names the stored relation and kind
+
+
 def test_node_tooltip() -> None:
     nodes = by_id(page_data(render_html(lineage()).html)["nodes"])
     paper = nodes["arxiv:2310.06825"]["title"]

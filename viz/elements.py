@@ -15,7 +15,7 @@ import networkx as nx
 
 from graph.schema import TRUST
 from viz.layout import Placed, time_layout
-from viz.style import LABEL_SHAPES, edge_visuals, node_colour
+from viz.style import LABEL_SHAPES, display_relation, edge_visuals, node_colour
 from viz.tooltips import edge_tooltip, node_date, node_tooltip
 
 MAX_LABEL = 36  # characters of a name drawn on the canvas; the tooltip has the rest
@@ -74,16 +74,17 @@ def build_elements(
         relation = str(attrs.get("type") or str(key).split(":", 1)[0])
         kind = str(attrs.get("kind") or (str(key).split(":", 1)[1] if ":" in str(key) else ""))
         trust = edge_trust(attrs)
-        style_key = f"{relation}|{trust}"
+        shown = display_relation(relation, kind)  # a contrast kind is drawn and filtered on its own
+        style_key = f"{shown}|{trust}"
         if style_key not in styles:
-            styles[style_key] = edge_visuals(relation, trust)
-        types[relation] += 1
+            styles[style_key] = edge_visuals(shown, trust)
+        types[shown] += 1
         trusts[trust] += 1
         edge: dict[str, Any] = {
             "id": f"e{len(edges)}",
             "from": source,
             "to": target,
-            "type": relation,
+            "type": shown,
             "trust": trust,
             "title": edge_tooltip(source, target, {**attrs, "type": relation, "kind": kind}, names),
         }

@@ -2,12 +2,16 @@
 
 Colour and shape say what a node is; colour and width say what an edge means; dashes and fading
 say how much to trust it (extracted-only edges are dashed and faded, sourced and curated solid).
+A builds-on edge of a contrast kind (replaces, compared with) is not lineage: it is drawn as its
+own relation, ``CONTRAST``, orange and dotted, with its own legend row and filter.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from graph.schema import CONTRAST_KINDS
 
 #: Node colour per label (Tableau 10: distinct, colour-blind tolerant, readable on white).
 LABEL_COLOURS: dict[str, str] = {
@@ -35,18 +39,25 @@ class EdgeStyle:
 
 EDGE_STYLES: dict[str, EdgeStyle] = {
     "BUILDS_ON": EdgeStyle("#c44e52", 2.6, 0.95, "builds on"),
+    "CONTRAST": EdgeStyle("#f28e2b", 1.8, 0.9, "replaces / compared with"),
     "INTRODUCES": EdgeStyle("#17a2b8", 1.6, 0.85, "introduces"),
     "CITES": EdgeStyle("#8c939a", 0.7, 0.5, "cites"),
     "AUTHORED": EdgeStyle("#c9b3d6", 0.6, 0.55, "authored"),
     "MENTIONS": EdgeStyle("#b8b8b8", 0.6, 0.3, "mentions"),
 }
-EDGE_ORDER: tuple[str, ...] = ("BUILDS_ON", "INTRODUCES", "CITES", "AUTHORED", "MENTIONS")
+EDGE_ORDER: tuple[str, ...] = ("BUILDS_ON", "CONTRAST", "INTRODUCES", "CITES", "AUTHORED", "MENTIONS")
 OTHER_EDGE = EdgeStyle("#9e9e9e", 0.8, 0.5, "other")
 
 #: Trust levels (see ``graph.schema.TRUST``) and how they read in the legend.
 TRUST_NAMES: dict[int, str] = {3: "curated", 2: "sourced", 1: "extracted only"}
 EXTRACTED_DASHES = [6, 5]
 EXTRACTED_FADE = 0.45
+CONTRAST_DASHES = [2, 5]
+
+
+def display_relation(edge_type: str, kind: str | None) -> str:
+    """The relation an edge is drawn and filtered as: ``CONTRAST`` for a builds-on edge of a contrast kind."""
+    return "CONTRAST" if edge_type == "BUILDS_ON" and (kind or "") in CONTRAST_KINDS else edge_type
 
 
 def label_colour(label: str) -> str:
@@ -66,10 +77,11 @@ def edge_visuals(edge_type: str, trust: int) -> dict[str, Any]:
     style = EDGE_STYLES.get(edge_type, OTHER_EDGE)
     extracted = trust <= 1
     opacity = round(style.opacity * (EXTRACTED_FADE if extracted else 1.0), 3)
+    dashes = CONTRAST_DASHES if edge_type == "CONTRAST" else EXTRACTED_DASHES if extracted else None
     return {
         "color": {"color": style.colour, "highlight": "#111111", "hover": style.colour, "opacity": opacity},
         "width": style.width * (1.25 if trust >= 3 else 1.0),
-        "dashes": list(EXTRACTED_DASHES) if extracted else False,
+        "dashes": list(dashes) if dashes else False,
     }
 
 

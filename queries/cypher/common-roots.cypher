@@ -5,6 +5,7 @@
 // param min_trust: int = 1 (1..3) -- 1 includes extracted edges, 2 needs a sourced record, 3 curated only
 // param include_cites: choice[no|yes] = no -- also follow citations (papers only)
 // param scope: choice[nearest|all] = nearest -- nearest: only shared ancestors no other shared ancestor builds on
+// param contrast: choice[no|yes] = no -- also follow contrast relations (replaces, compared_with)
 // returns: id, name, label, depth, total_depth, nearest
 // subgraph: $ids, id
 // example: lineage query common-roots ids=model:zephyr-7b,model:mixtral-8x7b
@@ -13,7 +14,7 @@
 // --- neo4j
 UNWIND $ids AS sid
 MATCH (s:Node {id: sid})
-OPTIONAL MATCH p = ANY SHORTEST (s)-[r:BUILDS_ON|CITES WHERE r.trust >= $min_trust AND ($include_cites = 'yes' OR type(r) = 'BUILDS_ON')]->{1,10}(a:Node)
+OPTIONAL MATCH p = ANY SHORTEST (s)-[r:BUILDS_ON|CITES WHERE r.trust >= $min_trust AND ($include_cites = 'yes' OR type(r) = 'BUILDS_ON') AND ($contrast = 'yes' OR NOT coalesce(r.kind, '') IN $contrast_kinds)]->{1,10}(a:Node)
 WHERE length(p) <= $depth
 WITH sid, collect({id: a.id, d: length(p)}) + [{id: sid, d: 0}] AS reach
 UNWIND reach AS x
@@ -24,7 +25,7 @@ WITH collect(rid) AS root_ids, collect({id: rid, depth: depth, total: total}) AS
 UNWIND roots AS x
 MATCH (root:Node {id: x.id})
 OPTIONAL MATCH (b:Node)-[r:BUILDS_ON|CITES]->(root)
-WHERE b.id IN root_ids AND r.trust >= $min_trust AND ($include_cites = 'yes' OR type(r) = 'BUILDS_ON')
+WHERE b.id IN root_ids AND r.trust >= $min_trust AND ($include_cites = 'yes' OR type(r) = 'BUILDS_ON') AND ($contrast = 'yes' OR NOT coalesce(r.kind, '') IN $contrast_kinds)
 WITH root, x.depth AS depth, x.total AS total, count(b) = 0 AS nearest
 WHERE $scope = 'all' OR nearest
 RETURN root.id AS id, root.name AS name, root.label AS label, depth, total AS total_depth, nearest
@@ -32,7 +33,7 @@ ORDER BY nearest DESC, depth, total_depth, id
 // --- ladybug
 UNWIND $ids AS sid
 MATCH (s:Node {id: sid})
-OPTIONAL MATCH (s)-[e:BUILDS_ON|CITES* SHORTEST 1..10 (r, m | WHERE r.trust >= $min_trust AND ($include_cites = 'yes' OR label(r) = 'BUILDS_ON'))]->(a:Node)
+OPTIONAL MATCH (s)-[e:BUILDS_ON|CITES* SHORTEST 1..10 (r, m | WHERE r.trust >= $min_trust AND ($include_cites = 'yes' OR label(r) = 'BUILDS_ON') AND ($contrast = 'yes' OR NOT coalesce(r.kind, '') IN $contrast_kinds))]->(a:Node)
 WHERE length(e) <= $depth
 WITH sid, collect({id: a.id, d: length(e)}) + [{id: sid, d: 0}] AS reach
 UNWIND reach AS x
@@ -43,7 +44,7 @@ WITH collect(rid) AS root_ids, collect({id: rid, depth: depth, total: total}) AS
 UNWIND roots AS x
 MATCH (root:Node {id: x.id})
 OPTIONAL MATCH (b:Node)-[r:BUILDS_ON|CITES]->(root)
-WHERE b.id IN root_ids AND r.trust >= $min_trust AND ($include_cites = 'yes' OR label(r) = 'BUILDS_ON')
+WHERE b.id IN root_ids AND r.trust >= $min_trust AND ($include_cites = 'yes' OR label(r) = 'BUILDS_ON') AND ($contrast = 'yes' OR NOT coalesce(r.kind, '') IN $contrast_kinds)
 WITH root, x.depth AS depth, x.total AS total, count(b) = 0 AS nearest
 WHERE $scope = 'all' OR nearest
 RETURN root.id AS id, root.name AS name, root.label AS label, depth, total AS total_depth, nearest
