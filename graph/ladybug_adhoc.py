@@ -243,12 +243,11 @@ def _child() -> None:
     try:
         import ladybug
 
-        # Load the engine's native library (a throwaway in-memory database), then confine before
-        # the real database starts its threads: Landlock binds the calling thread and its children.
-        ladybug.Database(":memory:").close()
+        # Confine before the database starts its threads: Landlock binds the calling thread and
+        # its children. The engine's native library loads lazily, hence the system libraries.
         database = os.path.abspath(request["path"])
         code = {sys.prefix, sys.base_prefix, *(p for p in sys.path if p and os.path.isdir(p))}
-        code |= {"/usr/lib", "/usr/lib64", "/lib", "/lib64"}
+        code |= {"/usr/lib", "/usr/lib64", "/lib", "/lib64", "/etc/ld.so.cache"}
         confine([database, database + ".wal", *sorted(code)], os.getcwd())
         pool = max(64, request["memory"] // 2) << 20
         db = ladybug.Database(request["path"], buffer_pool_size=pool, read_only=True)

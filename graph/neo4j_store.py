@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
 import neo4j
-from neo4j.exceptions import AuthError, ClientError, Neo4jError, ServiceUnavailable, TransientError
+from neo4j.exceptions import AuthError, ClientError, Neo4jError, ServiceUnavailable, SessionExpired, TransientError
 
 from graph import neo4j_derived, neo4j_import
 from graph.errors import (
@@ -273,7 +273,7 @@ class Neo4jStore:
             if any(m in (exc.code or "") for m in _TIMED_OUT):
                 raise QueryTimeoutError(f"the query was stopped: {exc.message}", parameter) from None
             raise StoreError(f"Neo4j could not answer: {exc.message}") from None
-        except ServiceUnavailable as exc:
+        except (ServiceUnavailable, SessionExpired) as exc:
             raise _friendly(self.location, exc) from None
 
     @staticmethod

@@ -36,7 +36,16 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from graph.errors import LineageError, NodeNotFoundError, QueryError, StoreError
+from graph.errors import (
+    LineageError,
+    NodeNotFoundError,
+    OutOfMemoryError,
+    QueryError,
+    QueryRefusedError,
+    QueryTimeoutError,
+    StoreError,
+    UnknownQueryError,
+)
 from graph.export import CONTENT_TYPE, FORMATS, SUFFIX, ExportError, export, node_link
 from graph.store import GraphStore, LoadReport
 from lineage.api_home import HOME_CSP, home_page
@@ -68,8 +77,6 @@ OFFSET_MAX = 100_000
 SEARCH_LIMIT, SEARCH_MAX, SEARCH_OFFSET_MAX = 10, 100, 1000
 #: API parameters of the query routes; a saved query that declares one of these names owns it.
 API_PARAMS = {"rows": ("limit", "offset", "as"), "export": ("format",), "viz": ("layout", "title")}
-TIMEOUT_MARKERS = ("interrupted", "has not completed within the timeout", "transaction has been terminated")
-READ_ONLY_MARKERS = ("read-only transaction", "writing in read access mode")
 DEGREE = {
     "neo4j": (
         "MATCH (n:Node {id: $id})-[e]->(:Node) RETURN type(e) AS type, count(e) AS n",
@@ -836,17 +843,20 @@ def _error(status: int, message: str, parameter: str | None = None, **extra: Any
 
 
 def _query_error(exc: QueryError) -> JSONResponse:
+    """Query errors by type (the stores and the registry raise typed errors for every path)."""
     message = str(exc)
-    cause = f"{message} {exc.__cause__ or ''}".lower()
-    if message.startswith("unknown query"):
+    if isinstance(exc, UnknownQueryError):
         return _error(404, message, "name")
-    if message.startswith("refused") or any(m in cause for m in READ_ONLY_MARKERS):
+    if isinstance(exc, QueryRefusedError):
         return _error(403, message, exc.parameter or "cypher")
-    if any(m in cause for m in TIMEOUT_MARKERS):
-        return _error(400, f"{message.split(':')[0]}: the query ran past the time limit; narrow it", exc.parameter)
-    if isinstance(exc.__cause__, StoreError) and "cannot use neo4j" in cause:
-        return _error(503, str(exc.__cause__))
+    if isinstance(exc, QueryTimeoutError):
+        return _error(400, message if "time limit" in message else f"{message}: ran past the time limit", exc.parameter)
     return _error(400, message, exc.parameter)
+
+
+def _store_error(exc: StoreError) -> JSONResponse:
+    """Out of memory is the request's size (ask for less); anything else, the store's state."""
+    return _error(400 if isinstance(exc, OutOfMemoryError) else 503, str(exc))
 
 
 def _validation_error(exc: RequestValidationError) -> JSONResponse:
@@ -873,7 +883,7 @@ def _install_errors(app: FastAPI) -> None:
         lambda r, e: _error(404, str(e), "id", suggestions=e.suggestions),  # type: ignore[attr-defined]
     )
     app.add_exception_handler(ExportError, lambda r, e: _error(404, str(e), "format"))
-    app.add_exception_handler(StoreError, lambda r, e: _error(503, str(e)))
+    app.add_exception_handler(StoreError, lambda r, e: _store_error(e))  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, lambda r, e: _validation_error(e))  # type: ignore[arg-type]
     app.add_exception_handler(
         StarletteHTTPException,
@@ -881,8 +891,6 @@ def _install_errors(app: FastAPI) -> None:
     )
 
     def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        if type(exc).__module__.startswith("neo4j") and type(exc).__name__ in ("ServiceUnavailable", "SessionExpired"):
-            return _error(503, f"Neo4j is unreachable: {exc}")
         log.exception("internal error on %s %s", request.method, request.url.path)
         return _error(500, f"internal error ({type(exc).__name__}); see the server log")
 

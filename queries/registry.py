@@ -42,7 +42,7 @@ from typing import Annotated, Any
 import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model, field_validator
 
-from graph.errors import NodeNotFoundError, QueryError
+from graph.errors import LineageError, NodeNotFoundError, QueryError, StoreError, UnknownQueryError
 from graph.ids import InvalidIdError, normalize_id
 from graph.schema import CONTRAST_KINDS, BuildKind
 from graph.store import GraphStore, to_networkx
@@ -244,7 +244,7 @@ def get_query(name: str) -> SavedQuery:
     if name not in queries:
         near = difflib.get_close_matches(name, list(queries), n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(near)}?" if near else f"; known: {', '.join(sorted(queries))}"
-        raise QueryError(f"unknown query {name!r}{hint}")
+        raise UnknownQueryError(f"unknown query {name!r}{hint}")
     return queries[name]
 
 
@@ -467,12 +467,23 @@ def query_rows(
         if query.reached and "via" in query.filled and values.get("since"):  # hops may pass older nodes
             everyone = store.read(query.text(store.backend), {**engine, "since": ""}, timeout=timeout)
     except Exception as exc:  # the engine's own message is the useful part
-        raise QueryError(f"{query.name}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
+        raise named(query.name, exc) from exc
     if query.reached:
         rows = annotate(
             store, rows, values, reached=query.reached, filled=query.filled, columns=query.returns, everyone=everyone
         )
     return rows
+
+
+def named(name: str, exc: Exception) -> LineageError:
+    """``exc`` with the query's name in front, of the same type where it is one of ours (a
+    timeout stays a timeout, out of memory stays out of memory), else a :class:`QueryError`."""
+    message = f"{name}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+    if isinstance(exc, QueryError):
+        return type(exc)(message, exc.parameter)
+    if isinstance(exc, StoreError):
+        return type(exc)(message)
+    return QueryError(message)
 
 
 def subgraph_of(store: GraphStore, ids: list[str]) -> nx.MultiDiGraph:
