@@ -167,7 +167,7 @@ def test_name_lookup_is_index_backed_on_neo4j(curated_store: GraphStore, request
     stack = [summary.plan]
     while stack:
         step = stack.pop()
-        operators.append(step["operatorType"] if isinstance(step, dict) else step.operator_type)
-        stack += step["children"] if isinstance(step, dict) else step.children
+        operators.append(step["operatorType"])
+        stack += step.get("children") or []
     assert any("IndexContainsScan" in op for op in operators), operators
     assert not any(op.startswith(("AllNodesScan", "NodeByLabelScan")) for op in operators), operators
