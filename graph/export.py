@@ -166,16 +166,24 @@ def bibtex_entry(node: str, data: dict[str, Any], taken: set[str]) -> str:
         fields["doi"] = data["doi"]
     elif node.startswith("doi:"):
         fields["doi"] = node.partition(":")[2]
+    elif node.startswith("arxiv:"):  # arXiv's DataCite DOI: what Zotero looks a record up by
+        fields["doi"] = f"10.48550/arXiv.{node.partition(':')[2]}"
     if data.get("venue") or data.get("journal_ref"):
         fields["note"] = _bib_escape(data.get("venue") or data.get("journal_ref"))
     body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields.items())
     return f"@misc{{{key},\n{body}\n}}\n"
 
 
-def write_bibtex(graph: nx.MultiDiGraph, path: Path) -> None:
+def bibtex(graph: nx.MultiDiGraph) -> str:
+    """One ``@misc`` entry per paper of the subgraph (add the papers behind its models and
+    methods first: :func:`queries.cite.with_introducing_papers`)."""
     taken: set[str] = set()
     papers = sorted((n, d) for n, d in graph.nodes(data=True) if d.get("label") == "Paper")
-    path.write_text("\n".join(bibtex_entry(n, d, taken) for n, d in papers), encoding="utf-8")
+    return "\n".join(bibtex_entry(n, d, taken) for n, d in papers)
+
+
+def write_bibtex(graph: nx.MultiDiGraph, path: Path) -> None:
+    path.write_text(bibtex(graph), encoding="utf-8")
 
 
 WRITERS: dict[str, Callable[[nx.MultiDiGraph, Path], None]] = {
@@ -229,15 +237,22 @@ def export(graph: nx.MultiDiGraph, fmt: str, path: str | Path) -> Path:
     return path
 
 
-def write_bundle(graph: nx.MultiDiGraph, directory: str | Path, manifest: dict[str, Any]) -> Path:
-    """Every format plus ``manifest.json`` (query, parameters, time, backend, counts, sources)."""
+def write_bundle(
+    graph: nx.MultiDiGraph,
+    directory: str | Path,
+    manifest: dict[str, Any],
+    cited: nx.MultiDiGraph | None = None,
+) -> Path:
+    """Every format plus ``manifest.json`` (query, parameters, time, backend, counts, sources).
+    ``cited``: the subgraph the BibTeX file is written from (default ``graph``)."""
     directory = Path(directory)
     written = {}
     for fmt in FORMATS:
-        if fmt == "bibtex" and not any(d.get("label") == "Paper" for _, d in graph.nodes(data=True)):
+        source = cited if fmt == "bibtex" and cited is not None else graph
+        if fmt == "bibtex" and not any(d.get("label") == "Paper" for _, d in source.nodes(data=True)):
             continue
         target = directory / ("csv" if fmt == "csv" else f"lineage{SUFFIX[fmt]}")
-        written[fmt] = str(export(graph, fmt, target).relative_to(directory))
+        written[fmt] = str(export(source, fmt, target).relative_to(directory))
     sources = sorted({s for _, _, d in graph.edges(data=True) for s in d.get("sources") or []})
     full = {
         **manifest,

@@ -46,7 +46,7 @@ from graph.errors import (
     StoreError,
     UnknownQueryError,
 )
-from graph.export import CONTENT_TYPE, FORMATS, SUFFIX, ExportError, export, node_link
+from graph.export import CONTENT_TYPE, FORMATS, SUFFIX, ExportError, bibtex, export, node_link
 from graph.store import GraphStore, LoadReport
 from lineage.api_home import HOME_CSP, home_page
 from lineage.api_models import (
@@ -54,6 +54,7 @@ from lineage.api_models import (
     CypherIn,
     CypherOut,
     ErrorOut,
+    ExplainOut,
     HealthOut,
     LoadIn,
     LoadOut,
@@ -66,8 +67,11 @@ from lineage.api_security import SecurityMiddleware, allowed_hosts, cypher_acces
 from lineage.api_store import ServiceStore, jsonable
 from lineage.settings import Settings
 from queries.adhoc import check_read_only, run_read_only
-from queries.registry import Param, QueryResult, SavedQuery, get_query, registry, resolve_node, run_query, suggest
+from queries.cite import for_export, lineage_graph
+from queries.explain import explain as explain_lineage
+from queries.registry import Param, QueryResult, SavedQuery, get_query, registry, resolve_node, run_query
 from queries.registry import validate_params as registry_validate
+from queries.resolve import AmbiguousNodeError, resolve
 
 log = logging.getLogger("lineage.api")
 
@@ -116,7 +120,11 @@ def _load_curated(store: GraphStore, params: dict[str, Any]) -> LoadReport:
     if params:
         name = next(iter(params))
         raise ApiError(400, f"the curated loader takes no parameters (got {name!r})", name)
-    return load_curated(store, CURATED_FILE)
+    from loaders.checkpoints import tie_checkpoints
+
+    report = load_curated(store, CURATED_FILE)
+    report += tie_checkpoints(store)  # card nodes of repos the curated models list
+    return report
 
 
 #: Write endpoints: ``POST /load/{name}`` runs ``loader(store, params)``. Add future loaders here.
@@ -287,6 +295,16 @@ def _validate(store: ServiceStore, query: SavedQuery, raw: dict[str, Any]) -> di
         return registry_validate(query, raw, store)
     except NodeNotFoundError as exc:
         raise _not_found(query, raw, exc) from None
+
+
+def _resolve(store: GraphStore, text: str, parameter: str) -> str:
+    """What a route's own node parameter names (:func:`queries.resolve.resolve`), as API errors."""
+    try:
+        return resolve(store, text.strip())
+    except NodeNotFoundError as exc:
+        raise ApiError(404, str(exc), parameter, suggestions=exc.suggestions) from None
+    except AmbiguousNodeError as exc:
+        raise ApiError(400, str(exc), parameter, suggestions=[c["id"] for c in exc.candidates]) from None
 
 
 def _not_found(query: SavedQuery, raw: dict[str, Any], exc: NodeNotFoundError) -> ApiError:
@@ -506,12 +524,11 @@ def create_app(
         store: StoreDep,
     ) -> JSONResponse:
         """One node: its properties and its degree per edge type. Any id spelling works
-        (``arXiv:2310.06825v2``, an arxiv.org URL, ``10.48550/arXiv.2310.06825``); an unknown id gets suggestions."""
-        node_id = resolve_node(id.strip())
-        found = store.nodes([node_id]).get(node_id)
-        if found is None:
-            hints = suggest(store, id.strip()) if len(id) <= 100 else []
-            raise ApiError(404, str(NodeNotFoundError(node_id, hints)), "id", suggestions=hints)
+        (``arXiv:2310.06825v2``, an arxiv.org URL, ``10.48550/arXiv.2310.06825``), and so do
+        Hugging Face repo ids, names and aliases (``HuggingFaceH4/zephyr-7b-beta``, ``zephyr``);
+        an unknown id gets suggestions, an ambiguous name its candidates."""
+        node_id = _resolve(store, id, "id")
+        found = store.nodes([node_id])[node_id]
         out_q, in_q = DEGREE.get(store.backend, DEGREE["ladybug"])
         degree: dict[str, dict[str, int]] = {}
         for direction, cypher in (("out", out_q), ("in", in_q)):
@@ -602,6 +619,46 @@ def create_app(
             raise ApiError(400, "give the node id in the path, not as ?id=", "id")
         raw = {"id": id, **_query_values(request, query, {"direction", *API_PARAMS["rows"]})}
         return _rows_or_subgraph(request, store, query, raw)
+
+    @app.get("/explain", response_model=ExplainOut, tags=["graph"], responses=ERRORS)
+    def explain(
+        source: Annotated[str, Query(min_length=1, max_length=300, description="the newer thing, e.g. zephyr")],
+        target: Annotated[str, Query(min_length=1, max_length=300, description="what it may trace to")],
+        store: StoreDep,
+        max_hops: Annotated[int, Query(ge=1, le=10)] = 8,
+        limit: Annotated[int, Query(ge=1, le=100)] = 5,
+    ) -> JSONResponse:
+        """Why does ``source`` trace to ``target``? The lineage paths between them, each hop with
+        its relation (the builds-on kind, or introduces / cites), which way the stored edge points,
+        and each source's evidence and origin (seed article, model card, paper record). Ids as
+        everywhere: ids, arXiv ids, Hugging Face repo ids, names. No path: ``paths`` is empty."""
+        query = get_query("path")
+        try:
+            answer = explain_lineage(store, source, target, max_hops=max_hops, limit=limit)
+        except NodeNotFoundError as exc:
+            raise _not_found(query, {"source": source, "target": target}, exc) from None
+        return JSONResponse(jsonable(answer.as_dict()))
+
+    @app.get(
+        "/cite/{id:path}",
+        tags=["export"],
+        response_class=Response,
+        responses={**ERRORS, 200: {"description": "BibTeX", "content": {CONTENT_TYPE["bibtex"]: {}}}},
+    )
+    def cite(
+        id: Annotated[str, PathParam(min_length=1, max_length=300, examples=["model:zephyr-7b"])],
+        store: StoreDep,
+    ) -> Response:
+        """The BibTeX of a node's lineage: the papers that introduce it and everything it builds
+        on (``ancestors``, 10 hops), and the papers among them."""
+        query = get_query("ancestors")
+        try:
+            graph = lineage_graph(store, id.strip())
+        except NodeNotFoundError as exc:
+            raise _not_found(query, {"id": id}, exc) from None
+        if not any(d.get("label") == "Paper" for _, d in graph.nodes(data=True)):
+            raise ApiError(404, f"the lineage of {graph.graph['root']} has no papers to cite", "id")
+        return Response(bibtex(graph), media_type=CONTENT_TYPE["bibtex"], headers=_NOSNIFF)
 
     @app.post(
         "/cypher",
@@ -757,9 +814,10 @@ def _add_query_routes(app: FastAPI, query: SavedQuery) -> None:
         if result.graph.number_of_nodes() == 0:
             raise ApiError(404, f"{name} {_format_params(result.params)} found nothing; nothing to export")
         stem = _file_stem(query, result.params)
+        graph = for_export(store, result.graph, fmt)  # BibTeX: with the papers behind its models and methods
         with tempfile.TemporaryDirectory(prefix="lineage-export-") as tmp:
             if fmt == "csv":
-                folder = export(result.graph, "csv", Path(tmp) / "csv")
+                folder = export(graph, "csv", Path(tmp) / "csv")
                 buffer = io.BytesIO()
                 with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
                     for part in ("nodes.csv", "relationships.csv"):
@@ -767,7 +825,7 @@ def _add_query_routes(app: FastAPI, query: SavedQuery) -> None:
                 data, filename = buffer.getvalue(), f"{stem}.zip"
             else:
                 filename = f"{stem}{SUFFIX[fmt]}"
-                data = export(result.graph, fmt, Path(tmp) / filename).read_bytes()
+                data = export(graph, fmt, Path(tmp) / filename).read_bytes()
         headers = {"Content-Disposition": f'attachment; filename="{filename}"', **_NOSNIFF}
         return Response(data, media_type=CONTENT_TYPE[fmt], headers=headers)
 
@@ -849,6 +907,8 @@ def _query_error(exc: QueryError) -> JSONResponse:
         return _error(404, message, "name")
     if isinstance(exc, QueryRefusedError):
         return _error(403, message, exc.parameter or "cypher")
+    if isinstance(exc, AmbiguousNodeError):
+        return _error(400, message, exc.parameter, suggestions=[c["id"] for c in exc.candidates])
     if isinstance(exc, QueryTimeoutError):
         return _error(400, message if "time limit" in message else f"{message}: ran past the time limit", exc.parameter)
     return _error(400, message, exc.parameter)

@@ -82,6 +82,33 @@ class SearchOut(Page):
     results: list[SearchHit]
 
 
+class EvidenceOut(BaseModel):
+    source: str = Field(description="provenance source: curated, hf_card, arxiv, ...")
+    origin: str = Field(description="where it came from: the seed article, the model card, the record")
+    evidence: str
+    confidence: float | None = None
+
+
+class HopOut(BaseModel):
+    source: str
+    target: str
+    source_name: str
+    target_name: str
+    type: str = Field(description="BUILDS_ON, INTRODUCES or CITES")
+    kind: str = Field(description="the builds-on kind, or introduces / introduced_by / cites / cited_by")
+    along: bool = Field(description="the stored edge points from source to target")
+    evidence: list[EvidenceOut]
+
+
+class ExplainOut(BaseModel):
+    source: str
+    target: str
+    source_name: str
+    target_name: str
+    paths: list[list[HopOut]]
+    how: str = Field(description="path: the shortest connections; ancestors: found through the source's lineage")
+
+
 class ParamInfo(BaseModel):
     name: str
     type: str = Field(description="node, nodes, int, str, list (comma-separated) or choice[a|b]")

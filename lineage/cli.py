@@ -100,10 +100,12 @@ def load_curated_cmd(
 
     Example: [bold]lineage load curated[/bold]
     """
+    from loaders.checkpoints import tie_checkpoints
     from loaders.curated import CURATED_FILE, load_curated
 
     with opened(ctx) as store:
         report = load_curated(store, file or CURATED_FILE, batch_size=ctx.obj.batch_size)
+        report += tie_checkpoints(store)  # card nodes of repos the curated models list
     print_report(report, f"curated ({file or CURATED_FILE})")
 
 
@@ -149,6 +151,7 @@ def query_cmd(
       [bold]lineage query --list[/bold]
     """
     from graph.export import export, format_of
+    from queries.cite import for_export
     from queries.registry import get_query, registry, run_query
 
     if list_ or not name:
@@ -163,12 +166,13 @@ def query_cmd(
     export_format = format_of(export_to) if export_to else None  # a bad suffix fails before the query runs
     with opened(ctx) as store:
         result = run_query(store, name, parse_params(params), timeout=timeout)
+        exported = for_export(store, result.graph, export_format) if export_format else result.graph
     print_rows(console, f"{name} {format_params(result.params)}", result.columns, result.rows, fmt)
     if viz:
         write_viz(result.graph, viz, title=f"{name} {format_params(result.params)}")
     if export_to and export_format:
-        written = export(result.graph, export_format, export_to)
-        err.print(f"wrote {written} ({export_format}, {result.graph.number_of_nodes()} nodes)")
+        written = export(exported, export_format, export_to)
+        err.print(f"wrote {written} ({export_format}, {exported.number_of_nodes()} nodes)")
 
 
 def format_params(params: dict[str, Any]) -> str:
@@ -244,6 +248,7 @@ def export_cmd(
       [bold]lineage export descendants id=method:dpo --bundle dpo-export/[/bold]
     """
     from graph.export import FORMATS, SUFFIX, export, write_bundle
+    from queries.cite import for_export
     from queries.registry import run_query
 
     if fmt not in FORMATS:
@@ -257,15 +262,19 @@ def export_cmd(
     with opened(ctx) as store:
         result = run_query(store, name, values)
         backend = store.backend
+        # BibTeX (alone or in the bundle) also cites the papers behind the models and methods
+        cited = for_export(store, result.graph, "bibtex") if bundle or fmt == "bibtex" else result.graph
     if result.graph.number_of_nodes() == 0:
         raise LineageError(f"{name} {format_params(result.params)} found nothing; nothing written")
     if bundle:
-        write_bundle(result.graph, bundle, {"query": name, "parameters": result.params, "backend": backend})
+        manifest = {"query": name, "parameters": result.params, "backend": backend}
+        write_bundle(result.graph, bundle, manifest, cited=cited)
         console.print(f"wrote {bundle}/ (every format + manifest.json)")
         return
+    graph = cited if fmt == "bibtex" else result.graph
     target = output or Path(f"{name}{SUFFIX[fmt] or '-csv'}")
-    export(result.graph, fmt, target)
-    console.print(f"wrote {target} ({result.graph.number_of_nodes()} nodes, {result.graph.number_of_edges()} edges)")
+    export(graph, fmt, target)
+    console.print(f"wrote {target} ({graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges)")
 
 
 # --- stats ---------------------------------------------------------------------------------
@@ -383,7 +392,7 @@ def demo_cmd(
 
 
 # Commands that live in their own modules register themselves on the apps above.
-from lineage import cli_arxiv, cli_lineage_sources, cli_query, cli_serve  # noqa: E402,F401
+from lineage import cli_arxiv, cli_explain, cli_lineage_sources, cli_query, cli_serve  # noqa: E402,F401
 
 
 def run() -> None:

@@ -134,6 +134,7 @@ def load_hf_cards_cmd(
 
     Example: [bold]lineage load hf-cards ./cards[/bold]
     """
+    from loaders.checkpoints import tie_checkpoints
     from loaders.hf_cards import CardError, load_hf_cards
 
     with opened(ctx) as store:
@@ -141,6 +142,7 @@ def load_hf_cards_cmd(
             report = load_hf_cards(store, directory, manifest=manifest, batch_size=ctx.obj.batch_size)
         except CardError as exc:
             raise LineageError(str(exc)) from None
+        report += tie_checkpoints(store)  # repos stored before their curated model listed them
     summarise(report, f"model cards from {directory}")
 
 

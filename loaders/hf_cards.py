@@ -315,9 +315,11 @@ class CardPlan:
 
 
 def hf_index(store: GraphStore) -> dict[str, str]:
-    """``{lower-case hf_id: node id}`` of every stored node that has one."""
-    rows = store.read("MATCH (n:Node) WHERE n.hf_id IS NOT NULL RETURN n.id AS id, n.hf_id AS hf_id")
-    return {r["hf_id"].lower(): r["id"] for r in rows if r["hf_id"]}
+    """``{lower-case repo id: node id}``: every stored model's ``hf_id`` and the official checkpoint
+    repos curated models list (:func:`loaders.checkpoints.repo_index`), so a checkpoint is its model."""
+    from loaders.checkpoints import repo_index
+
+    return repo_index(store)
 
 
 def plan_card(card: Card, index: dict[str, str], retrieved: dt.date) -> CardPlan:

@@ -42,11 +42,13 @@ from typing import Annotated, Any
 import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model, field_validator
 
-from graph.errors import LineageError, NodeNotFoundError, QueryError, StoreError, UnknownQueryError
+from graph.errors import LineageError, QueryError, StoreError, UnknownQueryError
 from graph.ids import InvalidIdError, normalize_id
 from graph.schema import CONTRAST_KINDS, BuildKind
 from graph.store import GraphStore, to_networkx
 from queries.hops import annotate
+from queries.resolve import AmbiguousNodeError, resolve, resolve_all
+from queries.resolve import suggest as resolve_suggest
 
 QUERY_DIR = Path(__file__).parent / "cypher"
 #: An id or text parameter longer than this is refused before any look-up (ids are short).
@@ -295,7 +297,7 @@ def build_param_model(name: str, params: tuple[Param, ...]) -> type[BaseModel]:
 
 
 def validate_params(query: SavedQuery, raw: dict[str, Any], store: GraphStore | None = None) -> dict[str, Any]:
-    """Check types, bounds and unknown names; normalise node ids and check they exist."""
+    """Check types, bounds and unknown names; resolve node parameters to ids that exist (with a store)."""
     try:
         values = query.param_model()(**raw).model_dump()
     except ValidationError as exc:
@@ -308,20 +310,13 @@ def validate_params(query: SavedQuery, raw: dict[str, Any], store: GraphStore | 
         got = got if len(got) <= 80 else f"{got[:60]}… ({len(got):,} characters)"
         raise QueryError(f"{query.name}: parameter {name!r}={got}: {err['msg']}", name) from None
     _check_values(query, values)
-    asked: list[tuple[str, str]] = []  # (raw, normalised) of every node parameter, checked together
     for p in query.params:
         if p.type == "node" and not p.required and not values[p.name]:
             values[p.name] = None  # an optional node left out (an analytic's scope)
         elif p.type in ("node", "nodes"):
             given = values[p.name] if p.type == "nodes" else [values[p.name]]
-            ids = [resolve_node(v) for v in given]
+            ids = _resolve_param(query, p.name, given, store)
             values[p.name] = ids if p.type == "nodes" else ids[0]
-            asked += zip(given, ids, strict=True)
-    if store is not None and asked:
-        found = store.nodes(node_id for _, node_id in asked)  # one round trip, not one per node
-        for raw_id, node_id in asked:
-            if node_id not in found:
-                raise NodeNotFoundError(node_id, suggest(store, str(raw_id)))
     return values
 
 
@@ -358,9 +353,22 @@ def _iso_date(query: str, name: str, value: str) -> str:
         raise QueryError(f"{query}: parameter {name!r}={value!r}: not a date; use YYYY-MM-DD", name) from None
 
 
-def resolve_node(raw: str) -> str:
-    """Normalise an id however it is spelled; one that cannot be normalised stays as typed.
-    Callers check existence (for all their ids in one round trip) and suggest on a miss."""
+def _resolve_param(query: SavedQuery, name: str, given: list[str], store: GraphStore | None) -> list[str]:
+    """Node ids for what a user typed (:mod:`queries.resolve`); without a store, normalised only."""
+    if store is None:
+        return [resolve_node(v) for v in given]
+    try:
+        return [r.id for r in resolve_all(store, given, name)]
+    except AmbiguousNodeError as exc:
+        raise AmbiguousNodeError(exc.text, exc.candidates, name, f"{query.name}: parameter {name!r}=") from None
+
+
+def resolve_node(raw: str, store: GraphStore | None = None) -> str:
+    """The node id ``raw`` names. With a store, anything :func:`queries.resolve.resolve` accepts
+    (ids, arXiv ids, Hugging Face repo ids, names, aliases), raising when there is none or several;
+    without one, the id normalised however it is spelled (one that cannot be stays as typed)."""
+    if store is not None:
+        return resolve(store, raw)
     try:
         return normalize_id(raw)
     except InvalidIdError:
@@ -368,43 +376,8 @@ def resolve_node(raw: str) -> str:
 
 
 def suggest(store: GraphStore, text: str, n: int = 3) -> list[str]:
-    """Ids whose name, alias or id key is closest to ``text`` (``zephyr`` → ``model:zephyr-7b``).
-
-    Candidates containing the text come from the ``search`` query (index-backed on Neo4j); only
-    when they are too few are model and method names compared fuzzily (``mistrel``). Comparing
-    every paper's title in Python took 4 s at 93k nodes, and would take minutes at arXiv scale.
-    """
-    needle = text.lower().partition(":")[2] or text.lower()
-    if not needle.strip():
-        return []
-    search = get_query("search")
-    found = store.read(search.text(store.backend), {"q": needle, "limit": 50}, columns=search.returns)
-    scored = _scored(needle, found)
-    if len(scored) < n:
-        named = store.read(
-            "MATCH (n:Node) WHERE n.label IN ['Model', 'Method'] "
-            "RETURN n.id AS id, n.name AS name, n.label AS label, n.aliases AS aliases"
-        )
-        scored |= _scored(needle, named)
-    return [node_id for node_id, _ in sorted(scored.items(), key=lambda s: (-s[1], s[0]))[:n]]
-
-
-def _scored(needle: str, rows: list[dict[str, Any]]) -> dict[str, float]:
-    """Closeness (0..1) of each model, method or paper row to ``needle``; those of 0.6 or more."""
-    out: dict[str, float] = {}
-    for row in rows:
-        if row["label"] not in ("Model", "Method", "Paper"):
-            continue
-        best = 0.0
-        for name in (row["id"].partition(":")[2], row["name"] or "", *(row["aliases"] or [])):
-            name_l = name.lower()
-            score = difflib.SequenceMatcher(None, needle, name_l).ratio()
-            if needle in name_l:
-                score = max(score, 0.8 + 0.2 * len(needle) / max(len(name_l), 1))
-            best = max(best, score)
-        if best >= 0.6:
-            out[row["id"]] = best
-    return out
+    """Near matches for a text that names no node (:func:`queries.resolve.suggest`)."""
+    return resolve_suggest(store, text, n)
 
 
 # --- running -------------------------------------------------------------------------------

@@ -185,8 +185,17 @@ def test_type_a_node_pick_a_query_see_the_page(tab: Page, server: str) -> None:
     assert tab.errors() == []
 
 
+def test_the_placeholder_names_work(tab: Page, server: str) -> None:
+    """The box says "e.g. zephyr, DPO": typing a name or a repo id draws that node's lineage."""
+    for typed, meant in (("zephyr", "model:zephyr-7b"), ("HuggingFaceH4/zephyr-7b-beta", "model:zephyr-7b")):
+        tab.call("Page.navigate", {"url": f"{server}/?node={typed}&query=ancestors"})
+        assert drawn_stats(tab)["nodes"] >= 5
+        assert tab.eval("document.getElementById('node').value") == meant
+    assert tab.errors() == []
+
+
 def test_unknown_node_offers_the_api_suggestions(tab: Page, server: str) -> None:
-    tab.call("Page.navigate", {"url": f"{server}/?node=zephyr&query=ancestors"})
+    tab.call("Page.navigate", {"url": f"{server}/?node=zephyrr&query=ancestors"})
     wait(tab, "document.body?.dataset.state === 'error'", "the error")
     assert "did you mean" in tab.eval("document.getElementById('status').textContent")
     tab.eval("[...document.querySelectorAll('#status button')].find(b => b.textContent === 'model:zephyr-7b').click()")

@@ -81,7 +81,7 @@ def test_bad_query_parameter_is_one_clear_line(demo) -> None:
     assert proc.returncode == 1
     assert "parameter 'depth'='99'" in proc.stderr
     assert "Traceback" not in proc.stderr
-    proc = lineage("query", "ancestors", "id=zephyr", db=db)
+    proc = lineage("query", "ancestors", "id=zephyrr", db=db)
     assert proc.returncode == 1 and "did you mean model:zephyr-7b" in proc.stderr
     proc = lineage("query", "ancestors", "depth", db=db)
     assert proc.returncode == 1 and "must be written key=value" in proc.stderr

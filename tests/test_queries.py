@@ -109,7 +109,7 @@ def test_bad_parameters_are_refused_before_running(curated_store, name, params, 
 
 def test_unknown_node_suggests_by_name(curated_store) -> None:
     with pytest.raises(NodeNotFoundError) as exc:
-        run_query(curated_store, "ancestors", {"id": "zephyr"})
+        run_query(curated_store, "ancestors", {"id": "zephyrr"})
     assert "model:zephyr-7b" in exc.value.suggestions
 
 

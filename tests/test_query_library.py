@@ -246,10 +246,10 @@ def test_bad_input_is_refused_before_running(curated_store, name, params, messag
 @pytest.mark.parametrize(
     ("name", "params"),
     [
-        ("common-roots", {"ids": "zephyr,model:mixtral-8x7b"}),
-        ("model-family", {"id": "zephyr"}),
-        ("main-path", {"id": "zephyr"}),
-        ("descendant-impact", {"id": "zephyr"}),
+        ("common-roots", {"ids": "zephyrr,model:mixtral-8x7b"}),
+        ("model-family", {"id": "zephyrr"}),
+        ("main-path", {"id": "zephyrr"}),
+        ("descendant-impact", {"id": "zephyrr"}),
     ],
 )
 def test_unknown_node_suggests_by_name(curated_store, name, params) -> None:
