@@ -16,6 +16,16 @@ What we read, and what it becomes:
   WizardLM-2 GGUF card lists the WizardLM, WizardCoder and WizardMath papers) does not say
   which introduced the model, so none is linked and the summary says so. A quantised repo is
   the same model in another format, so its paper edges go to its base model.
+* ``datasets`` (a Hub dataset id or a list of them) → a ``Dataset`` node per entry, keyed by
+  its Hub id (:func:`graph.ids.dataset_id`), and a ``TRAINED_ON`` edge model → dataset,
+  confidence 1.0, evidence ``datasets: X in owner/repo/README.md``. An entry that is not a repo
+  id is a failure naming the card; the card's other fields still load.
+* ``tags`` naming a training method (:data:`METHOD_TAGS`: ``dpo``, ``sft``, ``lora``…) →
+  ``BUILDS_ON`` kind ``uses_method`` to the curated method of that name (looked up by id key
+  and aliases in the curated file; a tag with no curated method is left out and counted in the
+  summary), confidence 1.0, evidence ``card tag 'dpo' in owner/repo/README.md``. The same word
+  as a part of the repo name (``allenai/tulu-2-dpo-70b``) counts too, at confidence 0.8, when no
+  tag says it. A quantised repo's datasets and methods are its base's, like its papers.
 * ``arxiv.org/abs|pdf/…`` links in the body → ``MENTIONS`` paper → model (confidence 0.6), only
   when the sentence presents the paper as the model's own ("the technical report", "our paper",
   "see paper", "details of this model", "Paper: …", "<repo name> Technical Report"): a card also
@@ -26,7 +36,8 @@ Nodes. A repo whose id is some stored node's ``hf_id`` (case-insensitive; curate
 theirs) is that node, and its properties are left alone. Any other repo is a Model keyed
 :func:`hf_model_id` (``teknium/OpenHermes-2.5-Mistral-7B`` →
 ``model:hf.teknium.openhermes-2.5-mistral-7b``), named by its repo name, with ``hf_id`` set.
-Papers named only by arXiv id become placeholders (:mod:`loaders.paper_nodes`).
+Papers named only by arXiv id become placeholders (:mod:`loaders.paper_nodes`); a dataset or
+method not yet stored is written (a method with its curated name), and a stored one is left alone.
 
 Failures name the card: front matter that is not YAML or not a mapping, a ``base_model`` that is
 not a repo id, an unknown ``base_model_relation``, a card whose base is itself, and a card whose
@@ -43,16 +54,19 @@ import contextlib
 import csv
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 from pydantic import ValidationError
 
-from graph.ids import InvalidIdError, normalize_id
-from graph.schema import BuildKind, Edge, EdgeType, Model, Provenance, Source
+from graph.dates import refresh_dates
+from graph.ids import InvalidIdError, dataset_id, normalize_id
+from graph.schema import BuildKind, Dataset, Edge, EdgeType, Method, Model, Provenance, Source
 from graph.store import GraphStore, upsert
 from loaders.paper_nodes import SourceReport, paper_record, stored_nodes
 from loaders.safe_yaml import YamlInputError, load_yaml
@@ -69,6 +83,26 @@ _QUANT_TAGS = {"gguf", "ggml", "gptq", "awq", "exl2", "bnb", "fp8", "quantized",
 _ADAPTER_TAGS = {"peft", "lora", "qlora"}
 _MERGE_TAGS = {"merge", "mergekit", "lazymergekit"}
 NOT_CARDS = frozenset({"PROVENANCE.md"})
+#: Card tags that name a training method. Each links to the curated method whose id key or an
+#: alias is that word (``dpo`` → ``method:dpo``); the others are counted in the summary.
+METHOD_TAGS = frozenset(
+    {
+        "dpo",
+        "ipo",
+        "kto",
+        "orpo",
+        "simpo",
+        "cpo",
+        "sft",
+        "rlhf",
+        "rlaif",
+        "ppo",
+        "lora",
+        "qlora",
+        "dora",
+        "reward-model",
+    }
+)
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(?:/[A-Za-z0-9][\w.-]*)?$")
 _ARXIV_LINK = re.compile(
     r"(?:https?://)?(?:www\.)?arxiv\.org/(?:abs|pdf)/((?:\d{4}\.\d{4,5}|[a-z-]+/\d{7})(?:v\d+)?)", re.I
@@ -311,13 +345,66 @@ class CardPlan:
     model: str
     builds_on: list[Edge] = field(default_factory=list)
     papers: list[Edge] = field(default_factory=list)
+    trained_on: list[Edge] = field(default_factory=list)
+    methods: list[Edge] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    unmatched_tags: list[str] = field(default_factory=list)
 
 
 def hf_index(store: GraphStore) -> dict[str, str]:
     """``{lower-case hf_id: node id}`` of every stored node that has one."""
     rows = store.read("MATCH (n:Node) WHERE n.hf_id IS NOT NULL RETURN n.id AS id, n.hf_id AS hf_id")
     return {r["hf_id"].lower(): r["id"] for r in rows if r["hf_id"]}
+
+
+@lru_cache(maxsize=1)
+def curated_methods() -> dict[str, tuple[str, str]]:
+    """``{lower-case id key or alias: (method id, name)}`` of the curated file's methods."""
+    from loaders.curated import read_curated  # the curated file is the list of known methods
+
+    out: dict[str, tuple[str, str]] = {}
+    for record in read_curated():
+        if isinstance(record, Method):
+            for word in (record.id.partition(":")[2], *record.aliases):
+                out.setdefault(word.lower(), (record.id, record.name))
+    return out
+
+
+def card_datasets(card: Card) -> tuple[list[str], list[str]]:
+    """``(dataset repo ids, failures)`` from the card's ``datasets`` field, in order, without repeats."""
+    value = card.meta.get("datasets")
+    if value is None:
+        return [], []
+    good: list[str] = []
+    failures: list[str] = []
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, str) and is_repo_id(item.strip()):
+            try:
+                dataset_id(item.strip())
+            except InvalidIdError:
+                pass
+            else:
+                good.append(item.strip())
+                continue
+        failures.append(f"{card.path}: datasets entry {shown(item, 100)} is not a dataset repo id; it was skipped")
+    return list(dict.fromkeys(good)), failures
+
+
+def method_words(card: Card) -> Iterator[tuple[str, str, float]]:
+    """``(word, how the card says it, confidence)`` for each training method the card names:
+    its tags first, then words of its repo name that no tag gave."""
+    tags = [t.strip().lower() for t in _strings(card.meta.get("tags"))]
+    seen: set[str] = set()
+    for tag in tags:
+        if tag in METHOD_TAGS and tag not in seen:
+            seen.add(tag)
+            yield tag, f"card tag {tag!r} in {card.where}", 1.0
+    name = card.repo_id.rsplit("/", 1)[-1]
+    for word in re.split(r"[-_.]+", name.lower()):
+        if word in METHOD_TAGS and word not in seen:
+            seen.add(word)
+            yield word, f"repo name {card.repo_id!r} says {word!r} ({card.where})", 0.8
 
 
 def plan_card(card: Card, index: dict[str, str], retrieved: dt.date) -> CardPlan:
@@ -363,6 +450,25 @@ def plan_card(card: Card, index: dict[str, str], retrieved: dt.date) -> CardPlan
     for paper, sentence in own_paper_links(card):
         evidence = f'{card.where}: "{sentence[:300]}"'
         plan.papers.append(_paper_edge(EdgeType.MENTIONS, paper, about, evidence, 0.6, retrieved))
+    datasets, plan.failures = card_datasets(card)
+    for repo in datasets:
+        prov = Provenance(source=Source.hf_card, evidence=f"datasets: {repo} in {card.where}", retrieved=retrieved)
+        plan.trained_on.append(Edge(type=EdgeType.TRAINED_ON, source=about, target=dataset_id(repo), provenance=[prov]))
+    known = curated_methods()
+    for word, how, confidence in method_words(card):
+        if word not in known:
+            plan.unmatched_tags.append(word)
+            continue
+        prov = Provenance(source=Source.hf_card, evidence=how, confidence=confidence, retrieved=retrieved)
+        plan.methods.append(
+            Edge(
+                type=EdgeType.BUILDS_ON,
+                source=about,
+                target=known[word][0],
+                kind=BuildKind.uses_method,
+                provenance=[prov],
+            )
+        )
     return plan
 
 
@@ -410,6 +516,13 @@ def load_hf_cards(
             continue
         no_front_matter += not card.has_front_matter
 
+    for plan in plans:
+        report.failures += plan.failures
+    unmatched = Counter(word for plan in plans for word in plan.unmatched_tags)
+    if unmatched:
+        listed = ", ".join(f"{w} ({n})" for w, n in sorted(unmatched.items()))
+        report.notes.append(f"training-method tags with no curated method, not linked: {listed}")
+
     # Cycle check, in file order, against the lineage already stored among these models.
     repos = _names(plans, index)
     graph = nx.DiGraph()
@@ -427,20 +540,32 @@ def load_hf_cards(
                 f"{plan.card.path}: base_model would close a lineage cycle ({cycle}); its lineage edges were not loaded"
             )
             continue
-        edges += plan.builds_on + plan.papers
+        edges += plan.builds_on + plan.papers + plan.trained_on + plan.methods
         report.notes += plan.notes
 
     # One statement per edge: the first card that states it is its evidence (the store would
     # otherwise keep the last, since it merges provenance by source).
     edges = list({e.key: e for e in reversed(edges)}.values())[::-1]
-    stored = stored_nodes(store, [*repos, *(e.source for e in edges if e.source.startswith("arxiv:"))])
+    datasets = {e.target: plan_repo for e, plan_repo in _dataset_repos(plans)}
+    methods = sorted({e.target for plan in plans for e in plan.methods})
+    papers = [e.source for e in edges if e.source.startswith("arxiv:")]
+    stored = stored_nodes(store, [*repos, *papers, *datasets, *methods])
     nodes: list[Any] = []
     for model, repo in repos.items():
         if model in stored and not model.startswith("model:hf."):
             report.nodes_unchanged += 1  # a curated (or otherwise keyed) model: its properties are not ours
             continue
         nodes.append(Model(id=model, name=repo.rsplit("/", 1)[-1], hf_id=repo, sources=[Source.hf_card]))
-    for paper in dict.fromkeys(e.source for e in edges if e.type is not EdgeType.BUILDS_ON):
+    names = {node_id: name for node_id, name in curated_methods().values()}
+    for node_id in [*datasets, *methods]:
+        if node_id in stored:
+            report.nodes_unchanged += 1  # its name and properties are not ours to change
+        elif node_id in datasets:
+            repo = datasets[node_id]
+            nodes.append(Dataset(id=node_id, name=repo, hf_id=repo, sources=[Source.hf_card]))
+        else:
+            nodes.append(Method(id=node_id, name=names[node_id], sources=[Source.hf_card]))
+    for paper in dict.fromkeys(e.source for e in edges if e.type in (EdgeType.INTRODUCES, EdgeType.MENTIONS)):
         record = paper_record(paper, Source.hf_card, stored)
         if record is None:
             report.nodes_unchanged += 1
@@ -449,7 +574,17 @@ def load_hf_cards(
     if no_front_matter:
         report.notes.append(f"{no_front_matter} card(s) without front matter: model node only")
     report += upsert(store, [*nodes, *edges], batch_size=batch_size)
+    report += refresh_dates(store)  # a tagged paper may date the model (graph/dates.py)
     return report
+
+
+def _dataset_repos(plans: Iterable[CardPlan]) -> Iterator[tuple[Edge, str]]:
+    """Each card's ``TRAINED_ON`` edges with the repo id as the card wrote it (the node's name)."""
+    for plan in plans:
+        repos, _ = card_datasets(plan.card)
+        by_id = {dataset_id(r): r for r in repos}
+        for edge in plan.trained_on:
+            yield edge, by_id[edge.target]
 
 
 def _reason(exc: Exception) -> str:

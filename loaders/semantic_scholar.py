@@ -32,6 +32,7 @@ import os
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from graph.dates import refresh_dates
 from graph.ids import InvalidIdError, normalize_id
 from graph.schema import Edge, EdgeType, Paper, Provenance, Source
 from graph.store import GraphStore
@@ -219,4 +220,5 @@ def load_semantic_scholar(
         records = records_for_batch(client, store, batch, answer.data, when, report)
         report += write_checkpointed(store, records, batch_size, (key, str(start + len(batch))))
     report.notes.append(f"{client.requests} request(s) to Semantic Scholar")
+    report += refresh_dates(store)  # a paper dated now dates what it introduces (graph/dates.py)
     return report
