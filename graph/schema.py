@@ -149,12 +149,16 @@ class Model(_Node):
     release_date: dt.date | None = None
     parameters: int | None = Field(None, gt=0, description="parameter count, where known")
     hf_id: str | None = Field(None, description="Hugging Face repo id, e.g. mistralai/Mistral-7B-v0.1")
+    date: dt.date | None = Field(None, description="derived by graph.dates; set here only to carry it (an import)")
+    date_source: str | None = Field(None, description="where date came from: curated, hf_card or paper:<id>")
 
 
 class Method(_Node):
     label: Literal["Method"] = "Method"
     name: str = Field(min_length=1)
     aliases: list[str] = Field(default_factory=list)
+    date: dt.date | None = Field(None, description="derived by graph.dates; set here only to carry it (an import)")
+    date_source: str | None = Field(None, description="where date came from: curated, hf_card or paper:<id>")
 
 
 class Dataset(_Node):
@@ -261,7 +265,7 @@ def display_name(node: _Node) -> str:
     return getattr(node, "title", None) or getattr(node, "name", None) or node.id
 
 
-_DATE_COLUMNS = ("published", "updated", "release_date")
+_DATE_COLUMNS = ("published", "updated", "release_date", "date")
 
 
 def node_row(node: _Node) -> dict[str, Any]:
@@ -279,7 +283,7 @@ def node_row(node: _Node) -> dict[str, Any]:
         if row[col] is not None:
             row[col] = row[col].isoformat()
     row["name"] = display_name(node)
-    row["date"] = row["published"] or row["release_date"]
+    row["date"] = row["published"] or row["release_date"] or row["date"]
     if row["release_date"]:  # a model's own date says who stated it; papers' dates are their own
         row["date_source"] = date_source_of(row["sources"])
     return row

@@ -31,7 +31,12 @@ TRAINED = "used_to_train"
 
 
 #: Record keys the loader sets itself; a file that sets them is refused rather than overridden.
-_LOADER_SET = {"sources": "nodes get 'sources: [curated]'", "provenance": "it is built from 'seed' and 'evidence'"}
+_LOADER_SET = {
+    "sources": "nodes get 'sources: [curated]'",
+    "provenance": "it is built from 'seed' and 'evidence'",
+    "date": "write release_date, or an INTRODUCES edge from a paper with a published date",
+    "date_source": "it says which of release_date or an introducing paper gave the date",
+}
 
 
 class _Lines:
@@ -111,8 +116,9 @@ def read_curated(path: str | Path = CURATED_FILE) -> list[Any]:
             line = lines.item(section, i)
             if not isinstance(item, dict):
                 raise DataFileError(path, line, f"{section}[{i}] must be a mapping, not {_kind(item)}")
-            if "sources" in item:
-                raise DataFileError(path, line, f"{section}[{i}]: {_set_by_loader('sources')}")
+            for key in ("sources", "date", "date_source"):
+                if key in item:
+                    raise DataFileError(path, line, f"{section}[{i}]: {_set_by_loader(key)}")
             item = dict(item)
             used = item.pop(TRAINED, None) if cls is Dataset else None
             try:

@@ -4,7 +4,7 @@
 // param min_trust: int = 1 (1..3) -- 2 needs a sourced record (a card), 3 curated only
 // returns: id, name, hf_id, trust
 // subgraph: $id, id
-// example: lineage query trained-on id=model:zephyr-7b
+// example: lineage query trained-on id=model:lima
 MATCH (m:Node {id: $id})-[e:TRAINED_ON]->(d:Node)
 WHERE e.trust >= $min_trust
 RETURN d.id AS id, d.name AS name, d.hf_id AS hf_id, e.trust AS trust
