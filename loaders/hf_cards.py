@@ -518,11 +518,6 @@ def load_hf_cards(
 
     for plan in plans:
         report.failures += plan.failures
-    unmatched = Counter(word for plan in plans for word in plan.unmatched_tags)
-    if unmatched:
-        listed = ", ".join(f"{w} ({n})" for w, n in sorted(unmatched.items()))
-        report.notes.append(f"training-method tags with no curated method, not linked: {listed}")
-
     # Cycle check, in file order, against the lineage already stored among these models.
     repos = _names(plans, index)
     graph = nx.DiGraph()
@@ -571,6 +566,10 @@ def load_hf_cards(
             report.nodes_unchanged += 1
         else:
             nodes.append(record)
+    unmatched = Counter(word for plan in plans for word in plan.unmatched_tags)
+    if unmatched:
+        listed = ", ".join(f"{w} ({n})" for w, n in sorted(unmatched.items()))
+        report.notes.append(f"training-method tags with no curated method, not linked: {listed}")
     if no_front_matter:
         report.notes.append(f"{no_front_matter} card(s) without front matter: model node only")
     report += upsert(store, [*nodes, *edges], batch_size=batch_size)
