@@ -39,6 +39,12 @@ theirs) is that node, and its properties are left alone. Any other repo is a Mod
 Papers named only by arXiv id become placeholders (:mod:`loaders.paper_nodes`); a dataset or
 method not yet stored is written (a method with its curated name), and a stored one is left alone.
 
+A crawl of the Hub's model tree (a ``.json`` file of ``{"models": [{model_id, card, metadata}]}``,
+as in ``shared/data/hf_tree``) is read as the cards it holds; there ``metadata`` (a JSON text of
+the repo's ``ModelInfo``) gives the repo's ``created_at``, which becomes the model's
+``release_date`` (``date_source: hf_card``; see :mod:`graph.dates`). Plain card files have no
+creation date.
+
 Failures name the card: front matter that is not YAML or not a mapping, a ``base_model`` that is
 not a repo id, an unknown ``base_model_relation``, a card whose base is itself, and a card whose
 edges would close a cycle with the edges already loaded (the card's model still loads; its
@@ -53,6 +59,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -128,6 +135,7 @@ class Card:
     meta: dict[str, Any] = field(default_factory=dict)
     body: str = ""
     has_front_matter: bool = False
+    created: dt.date | None = None  # the repo's creation (a model-tree crawl records it)
 
     @property
     def where(self) -> str:
@@ -154,20 +162,21 @@ def is_repo_id(repo_id: str) -> bool:
     return isinstance(repo_id, str) and bool(_REPO_ID.match(repo_id))
 
 
-def read_card(path: str | Path, repo_id: str) -> Card:
-    """Parse one card; raises :class:`CardError` naming ``file:line`` for bad front matter."""
+def read_card(path: str | Path, repo_id: str, text: str | None = None, created: dt.date | None = None) -> Card:
+    """Parse one card (``text``, else the file's); raises :class:`CardError` naming ``file:line`` for bad front matter."""
     path = Path(path)
     if not is_repo_id(repo_id):
         raise CardError(
             f"{path}: {shown(repo_id, 100)} is not a repo id (name a card owner__name.md or owner/name/README.md)"
         )
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CardError(f"{path}: cannot read: {cut(str(exc))}") from None
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CardError(f"{path}: cannot read: {cut(str(exc))}") from None
     front, body, _ = split_front_matter(text)
     if front is None:
-        return Card(path, repo_id, {}, text, False)
+        return Card(path, repo_id, {}, text, False, created)
     try:
         meta, _ = load_yaml(front, first_line=2)  # the opening '---' is line 1
     except YamlInputError as exc:
@@ -178,7 +187,39 @@ def read_card(path: str | Path, repo_id: str) -> Card:
         meta = {}
     if not isinstance(meta, dict):
         raise CardError(f"{path}:2: front matter must be a mapping, not {type(meta).__name__}")
-    return Card(path, repo_id, meta, body, True)
+    return Card(path, repo_id, meta, body, True, created)
+
+
+_HUB_URL = re.compile(r"^https?://huggingface\.co/")
+
+
+def read_tree(path: str | Path) -> list[tuple[Path, str, str, dt.date | None]]:
+    """``(where, repo id, card text, created)`` for each repo of a model-tree crawl (see the
+    module docstring); ``where`` is ``<file>#<repo id>``, for messages. A repo whose card the
+    crawl did not get (``N/A``) is a card without front matter; unreadable metadata, no date."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise CardError(f"{path}: not a model-tree crawl (JSON): {cut(str(exc))}") from None
+    rows = data.get("models") if isinstance(data, dict) else None
+    if not isinstance(rows, list):
+        raise CardError(f"{path}: a model-tree crawl is a JSON object with a 'models' list")
+    out = []
+    for i, row in enumerate(rows):
+        repo = _HUB_URL.sub("", str(row.get("model_id") or "")) if isinstance(row, dict) else ""
+        text = row.get("card") if isinstance(row, dict) and isinstance(row.get("card"), str) else ""
+        out.append((Path(f"{path}#{repo or i}"), repo, "" if text == "N/A" else text, _created(row)))
+    return out
+
+
+def _created(row: Any) -> dt.date | None:
+    """The ``created_at`` day in a crawl row's ``metadata`` (a JSON text), or None."""
+    try:
+        meta = json.loads(row["metadata"])
+        return dt.date.fromisoformat(str(meta["created_at"])[:10])
+    except (TypeError, KeyError, ValueError):
+        return None
 
 
 def read_manifest(path: str | Path) -> dict[str, str]:
@@ -501,16 +542,24 @@ def load_hf_cards(
     index = hf_index(store)
     plans: list[CardPlan] = []
     no_front_matter = 0
-    for path, repo in find_cards(directory, manifest):
+    if Path(directory).is_file() and Path(directory).suffix == ".json":
+        found = read_tree(directory)
+        crawled = dt.date.fromtimestamp(Path(directory).stat().st_mtime)
+    else:
+        found = [(path, repo, None, None) for path, repo in find_cards(directory, manifest)]
+        crawled = None
+    for path, repo, text, created in found:
         try:
-            card = read_card(path, repo)
-            when = retrieved or dt.date.fromtimestamp(path.stat().st_mtime)
+            card = read_card(path, repo, text, created)
+            when = retrieved or crawled or dt.date.fromtimestamp(path.stat().st_mtime)
             plans.append(plan_card(card, index, when))
         except (CardError, InvalidIdError, ValidationError, ValueError, TypeError) as exc:
             # One bad card never stops the others. CardError names the card; the rest get its path.
             message = str(exc) if isinstance(exc, CardError) else f"{path}: {_reason(exc)}"
             report.failures.append(message)
-            if is_repo_id(repo) and path.is_file():  # the model itself still loads when only its fields are bad
+            if is_repo_id(repo) and (
+                text is not None or path.is_file()
+            ):  # the model loads when only its fields are bad
                 with contextlib.suppress(InvalidIdError):
                     plans.append(CardPlan(Card(path, repo), index.get(repo.lower()) or hf_model_id(repo)))
             continue
@@ -546,11 +595,15 @@ def load_hf_cards(
     papers = [e.source for e in edges if e.source.startswith("arxiv:")]
     stored = stored_nodes(store, [*repos, *papers, *datasets, *methods])
     nodes: list[Any] = []
+    created_on = {plan.model: plan.card.created for plan in plans if plan.card.created}
     for model, repo in repos.items():
         if model in stored and not model.startswith("model:hf."):
             report.nodes_unchanged += 1  # a curated (or otherwise keyed) model: its properties are not ours
             continue
-        nodes.append(Model(id=model, name=repo.rsplit("/", 1)[-1], hf_id=repo, sources=[Source.hf_card]))
+        created = created_on.get(model)
+        nodes.append(
+            Model(id=model, name=repo.rsplit("/", 1)[-1], hf_id=repo, release_date=created, sources=[Source.hf_card])
+        )
     names = {node_id: name for node_id, name in curated_methods().values()}
     for node_id in [*datasets, *methods]:
         if node_id in stored:

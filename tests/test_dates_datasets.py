@@ -357,3 +357,43 @@ def test_graphml_gexf_and_bundle_json_carry_datasets(loaded, tmp_path) -> None:
     assert "HuggingFaceH4/ultrachat_200k" in labels
     data = json.loads(export(graph, "json", tmp_path / "out.json").read_text(encoding="utf-8"))
     assert any(n.get("label") == "Dataset" for n in data["nodes"])
+
+
+# --- a card's creation date: the Hub model-tree crawl -------------------------------------------
+
+
+def test_a_crawled_cards_creation_dates_its_model(store, shared_data) -> None:
+    """shared/data/hf_tree records each repo's created_at; plain card files do not."""
+    tree = shared_data / "hf_tree" / "Llama-2-7b_finetunes_20250422_180448.json"
+    report = load_hf_cards(store, tree, retrieved=DAY)
+    assert report.failures == []
+    nodes = store.nodes(["model:hf.epfl-llm.meditron-7b", "model:hf.malhajar.meditron-7b-chat"])
+    dated = {n: (row["date"], row["date_source"]) for n, row in nodes.items()}
+    assert dated == {
+        "model:hf.epfl-llm.meditron-7b": ("2023-11-08", "hf_card"),
+        "model:hf.malhajar.meditron-7b-chat": ("2023-12-09", "hf_card"),
+    }
+    assert ("model:hf.malhajar.meditron-7b-chat", "model:hf.epfl-llm.meditron-7b") in {
+        (e["source"], e["target"]) for e in store.edges_among(list(nodes), ["BUILDS_ON"])
+    }
+    assert "dataset:epfl-llm/guidelines" in ids(run_query(store, "trained-on", {"id": "model:hf.epfl-llm.meditron-7b"}))
+    assert not load_hf_cards(store, tree, retrieved=DAY).changed
+
+
+def test_a_plain_card_file_gives_no_creation_date(store) -> None:
+    load_hf_cards(store, CARDS, retrieved=DAY)
+    row = store.nodes(["model:hf.argilla.notus-7b-v1"])["model:hf.argilla.notus-7b-v1"]
+    assert (row["date"], row["date_source"]) == (None, None)
+
+
+def test_a_crawl_that_is_not_one_is_one_line(store, tmp_path) -> None:
+    from loaders.hf_cards import CardError
+
+    bad = tmp_path / "tree.json"
+    bad.write_text('{"rows": []}', encoding="utf-8")
+    with pytest.raises(CardError, match=r"tree.json: a model-tree crawl is a JSON object with a 'models' list"):
+        load_hf_cards(store, bad)
+    bad.write_text("{not json", encoding="utf-8")
+    with pytest.raises(CardError, match=r"tree.json: not a model-tree crawl \(JSON\)"):
+        load_hf_cards(store, bad)
+    assert store.counts().get("Model", 0) == 0
