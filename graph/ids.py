@@ -1,9 +1,11 @@
 """Identifier normalisation: the one place where node ids are parsed and made canonical.
 
 Every node id is ``<prefix>:<key>``. Papers use ``arxiv:`` (no version suffix), ``doi:`` or
-``s2:``; models ``model:``; methods ``method:``; authors ``author:``. Loaders, the CLI and the
-HTTP API all pass user input through :func:`normalize_id` so that ``arXiv:2310.06825v2``,
-``https://arxiv.org/abs/2310.06825`` and ``10.48550/arXiv.2310.06825`` are the same paper.
+``s2:``; models ``model:``; methods ``method:``; authors ``author:``; datasets ``dataset:``, keyed
+by their Hugging Face Hub id, lower-cased (``dataset:huggingfaceh4/ultrachat_200k``), or by a slug
+when they have none (``dataset:sa-1b``). Loaders, the CLI and the HTTP API all pass user input
+through :func:`normalize_id` so that ``arXiv:2310.06825v2``, ``https://arxiv.org/abs/2310.06825``
+and ``10.48550/arXiv.2310.06825`` are the same paper.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ NEW_ARXIV = re.compile(r"^(\d{4}\.\d{4,5})([vV]\d+)?$")
 # Archives are matched in any case and then lower-cased (``HEP-TH/9901001`` is ``hep-th/9901001``).
 OLD_ARXIV = re.compile(r"^([a-z][a-z-]*(?:\.[a-z]{2})?)/(\d{7})([vV]\d+)?$", re.I)
 SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-PREFIXES = ("arxiv", "doi", "s2", "model", "method", "author")
+#: A dataset key: a Hub id (``owner/name`` or a legacy ``name``), lower case.
+DATASET_KEY = re.compile(r"^[a-z0-9][a-z0-9._-]*(?:/[a-z0-9][a-z0-9._-]*)?$")
+PREFIXES = ("arxiv", "doi", "s2", "model", "method", "author", "dataset")
 LABEL_BY_PREFIX = {
     "arxiv": "Paper",
     "doi": "Paper",
@@ -24,6 +28,7 @@ LABEL_BY_PREFIX = {
     "model": "Model",
     "method": "Method",
     "author": "Author",
+    "dataset": "Dataset",
 }
 
 _ARXIV_URL = re.compile(r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/(.+?)(?:\.pdf)?/?$", re.I)
@@ -100,6 +105,11 @@ def normalize_id(raw: str) -> str:
         if not SLUG.match(rest):
             raise InvalidIdError(f"{raw!r}: key after '{prefix_l}:' must match [a-z0-9][a-z0-9._-]*")
         return f"{prefix_l}:{rest}"
+    if sep and prefix_l == "dataset":
+        rest = rest.strip().lower()  # the Hub resolves repo ids case-insensitively
+        if not DATASET_KEY.match(rest):
+            raise InvalidIdError(f"{raw!r}: key after 'dataset:' must be a Hub id (owner/name) or a slug")
+        return f"dataset:{rest}"
     if sep and prefix_l == "doi":
         doi = rest.strip().lower()
         if not doi.startswith("10."):
@@ -116,6 +126,11 @@ def normalize_id(raw: str) -> str:
     if text.lower().startswith("10."):
         return "doi:" + text.lower()
     return arxiv_node_id(text)
+
+
+def dataset_id(hub_id: str) -> str:
+    """A Hub dataset repo id → its node id: ``HuggingFaceH4/ultrachat_200k`` → ``dataset:huggingfaceh4/ultrachat_200k``."""
+    return normalize_id("dataset:" + hub_id)
 
 
 def label_of(node_id: str) -> str:

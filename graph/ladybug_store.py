@@ -109,13 +109,27 @@ class LadybugStore:
                 stale.unlink(missing_ok=True)
             for stmt in _ddl():
                 self._conn.execute(stmt)
+            self._add_node_columns()
             provenance.migrate(self._rows, [t.value for t in EdgeType])
-        elif provenance.old_layout(self._rows, [t.value for t in EdgeType]):
+        elif provenance.old_layout(self._rows, [t.value for t in EdgeType]) or self._missing_node_columns():
             self.close()
             raise StoreError(
-                f"the embedded store at {path} keeps edge provenance the older way; "
+                f"the embedded store at {path} was written by an older version (edge provenance or node columns); "
                 "open it once without read-only (any lineage command that writes) to move it over"
             )
+
+    def _missing_node_columns(self) -> list[str]:
+        tables = {r["name"] for r in self._rows("CALL show_tables() RETURN name")}
+        if "Node" not in tables:
+            return []
+        have = {r["name"] for r in self._rows("CALL table_info('Node') RETURN name")}
+        return [c for c in NODE_COLUMNS if c not in have]
+
+    def _add_node_columns(self) -> None:
+        """A store written before a node column existed (``date_source``) gets it, empty:
+        ``CREATE NODE TABLE IF NOT EXISTS`` leaves an existing table as it was."""
+        for column in self._missing_node_columns():  # names and types are the schema's own constants
+            self._conn.execute(f"ALTER TABLE Node ADD {column} {NODE_COLUMNS[column]}")
 
     # -- low level -------------------------------------------------------------------------
     def _rows(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:

@@ -46,6 +46,7 @@ class EdgeType(StrEnum):
     INTRODUCES = "INTRODUCES"
     BUILDS_ON = "BUILDS_ON"
     MENTIONS = "MENTIONS"
+    TRAINED_ON = "TRAINED_ON"  # model → the dataset it was trained (or fine-tuned) on
 
 
 class BuildKind(StrEnum):
@@ -97,9 +98,10 @@ ENDPOINTS: dict[EdgeType, tuple[set[str], set[str]]] = {
     EdgeType.INTRODUCES: ({"Paper"}, {"Model", "Method"}),
     EdgeType.BUILDS_ON: ({"Paper", "Model", "Method"}, {"Paper", "Model", "Method"}),
     EdgeType.MENTIONS: ({"Paper"}, {"Model", "Method"}),
+    EdgeType.TRAINED_ON: ({"Model"}, {"Dataset"}),
 }
 
-NODE_LABELS = ("Paper", "Author", "Model", "Method")
+NODE_LABELS = ("Paper", "Author", "Model", "Method", "Dataset")
 
 
 def _canonical_id(value: Any) -> str:
@@ -172,16 +174,36 @@ class Model(_Node):
     release_date: dt.date | None = None
     parameters: int | None = Field(None, gt=0, description="parameter count, where known")
     hf_id: str | None = Field(None, description="Hugging Face repo id, e.g. mistralai/Mistral-7B-v0.1")
+    date: dt.date | None = Field(None, description="derived by graph.dates; set here only to carry it (an import)")
+    date_source: str | None = Field(None, description="where date came from: curated, hf_card or paper:<id>")
 
 
 class Method(_Node):
     label: Literal["Method"] = "Method"
     name: str = Field(min_length=1)
     aliases: list[str] = Field(default_factory=list)
+    date: dt.date | None = Field(None, description="derived by graph.dates; set here only to carry it (an import)")
+    date_source: str | None = Field(None, description="where date came from: curated, hf_card or paper:<id>")
 
 
-Node = Paper | Author | Model | Method
-NODE_CLASSES: dict[str, type[_Node]] = {"Paper": Paper, "Author": Author, "Model": Model, "Method": Method}
+class Dataset(_Node):
+    """Training data, keyed by its Hub id where it has one (:func:`graph.ids.dataset_id`)."""
+
+    label: Literal["Dataset"] = "Dataset"
+    name: str = Field(min_length=1)
+    aliases: list[str] = Field(default_factory=list)
+    organisation: str | None = None
+    hf_id: str | None = Field(None, description="Hugging Face dataset repo id, e.g. HuggingFaceH4/ultrachat_200k")
+
+
+Node = Paper | Author | Model | Method | Dataset
+NODE_CLASSES: dict[str, type[_Node]] = {
+    "Paper": Paper,
+    "Author": Author,
+    "Model": Model,
+    "Method": Method,
+    "Dataset": Dataset,
+}
 
 
 class Edge(BaseModel):
@@ -247,6 +269,7 @@ NODE_COLUMNS: dict[str, str] = {
     "note": "STRING",
     "sources": "STRING[]",
     "date": "STRING",
+    "date_source": "STRING",
 }
 
 #: Every edge property column and its Ladybug type. Provenance is kept as parallel lists
@@ -267,7 +290,7 @@ def display_name(node: _Node) -> str:
     return getattr(node, "title", None) or getattr(node, "name", None) or node.id
 
 
-_DATE_COLUMNS = ("published", "updated", "release_date")
+_DATE_COLUMNS = ("published", "updated", "release_date", "date")
 
 
 def node_row(node: _Node) -> dict[str, Any]:
@@ -285,8 +308,19 @@ def node_row(node: _Node) -> dict[str, Any]:
         if row[col] is not None:
             row[col] = row[col].isoformat()
     row["name"] = display_name(node)
-    row["date"] = row["published"] or row["release_date"]
+    row["date"] = row["published"] or row["release_date"] or row["date"]
+    if row["release_date"]:  # a model's own date says who stated it; papers' dates are their own
+        row["date_source"] = date_source_of(row["sources"])
     return row
+
+
+def date_source_of(sources: list[str]) -> str | None:
+    """Who stated a node's own ``release_date``: ``curated`` when the curated file did, else its
+    first source (``hf_card``: the card's creation). Dates taken from an introducing paper are
+    set by :mod:`graph.dates` as ``paper:<id>``."""
+    if not sources:
+        return None
+    return "curated" if "curated" in sources else sources[0]
 
 
 def edge_row(edge: Edge, provenance: list[Provenance] | None = None) -> dict[str, Any]:

@@ -282,12 +282,21 @@ def export_cmd(
 
 @app.command("stats")
 def stats_cmd(ctx: typer.Context) -> None:
-    """Count nodes per type and edges per relation in the configured store."""
+    """Count nodes per type and edges per relation, and list the models and methods still undated.
+
+    A model or method is dated by its own release date or by the paper that introduces it
+    (graph/dates.py); the undated ones need one of these.
+    """
+    from graph.dates import undated
+
     with opened(ctx) as store:
         counts = store.counts()
         location = store.location
+        missing = undated(store)
     rows = [{"what": k, "count": v} for k, v in counts.items()]
     print_rows(console, f"{ctx.obj.backend} store at {location}", ["what", "count"], rows, "table")
+    title = f"undated models and methods ({len(missing)}): no release date and no dated introducing paper"
+    print_rows(console, title, ["id", "name", "label"], missing, "table")
 
 
 # --- neo4j -------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ import requests
 from lxml import etree
 from pydantic import ValidationError
 
+from graph.dates import refresh_dates
 from graph.ids import InvalidIdError, author_id, parse_arxiv_id
 from graph.schema import (
     NODE_COLUMNS,
@@ -676,4 +677,5 @@ def load_arxiv(
     if pending:
         write_papers(store, report, prepare_papers(pending, retrieved))
     report.failures[:] = dict.fromkeys(report.failures)  # a replayed directory may repeat a look-up
+    report += refresh_dates(store)  # a paper dated now dates what it introduces (graph/dates.py)
     return report

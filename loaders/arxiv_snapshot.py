@@ -34,6 +34,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from graph.dates import refresh_dates
 from graph.ids import InvalidIdError, parse_arxiv_id
 from graph.schema import Paper, Source
 from graph.store import Batch, GraphStore, pipelined
@@ -490,6 +491,7 @@ def load_snapshot(
             write_papers(store, written, item.batch, write, curated)
             tick(item)
     report += written
+    report += refresh_dates(store)  # a paper dated now dates what it introduces (graph/dates.py)
     return report
 
 

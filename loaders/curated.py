@@ -14,19 +14,28 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from graph.dates import refresh_dates
 from graph.errors import DataFileError
-from graph.ids import InvalidIdError, author_id
-from graph.schema import Author, Edge, Method, Model, Paper, Provenance, Source
+from graph.ids import InvalidIdError, author_id, dataset_id
+from graph.schema import Author, Dataset, Edge, EdgeType, Method, Model, Paper, Provenance, Source
 from graph.store import GraphStore, LoadReport, upsert
 from loaders.safe_yaml import YamlInputError, load_yaml
 from loaders.shown import cut, shown, validation_line
 
 CURATED_FILE = Path(__file__).parent / "data" / "curated.yaml"
-SECTIONS = {"papers": Paper, "models": Model, "methods": Method}
+SECTIONS = {"papers": Paper, "models": Model, "methods": Method, "datasets": Dataset}
+#: A dataset record lists the models the seeds say were trained on it; each becomes a
+#: ``TRAINED_ON`` edge model → dataset with the entry's ``seed`` and ``evidence``.
+TRAINED = "used_to_train"
 
 
 #: Record keys the loader sets itself; a file that sets them is refused rather than overridden.
-_LOADER_SET = {"sources": "nodes get 'sources: [curated]'", "provenance": "it is built from 'seed' and 'evidence'"}
+_LOADER_SET = {
+    "sources": "nodes get 'sources: [curated]'",
+    "provenance": "it is built from 'seed' and 'evidence'",
+    "date": "write release_date, or an INTRODUCES edge from a paper with a published date",
+    "date_source": "it says which of release_date or an introducing paper gave the date",
+}
 
 
 class _Lines:
@@ -100,18 +109,25 @@ def read_curated(path: str | Path = CURATED_FILE) -> list[Any]:
 
     nodes: list[Any] = []
     where: dict[str, int] = {}
+    trained: list[tuple[str, int | None, int, Any]] = []  # (dataset id, line, index, used_to_train)
     for section, cls in SECTIONS.items():
         for i, item in enumerate(data.get(section) or []):
             line = lines.item(section, i)
             if not isinstance(item, dict):
                 raise DataFileError(path, line, f"{section}[{i}] must be a mapping, not {_kind(item)}")
-            if "sources" in item:
-                raise DataFileError(path, line, f"{section}[{i}]: {_set_by_loader('sources')}")
+            for key in ("sources", "date", "date_source"):
+                if key in item:
+                    raise DataFileError(path, line, f"{section}[{i}]: {_set_by_loader(key)}")
+            item = dict(item)
+            used = item.pop(TRAINED, None) if cls is Dataset else None
             try:
                 node = cls(**{**item, "sources": [Source.curated]})
             except ValidationError as exc:
                 desc = f"{section}[{i}] ({_name(item.get('id'))}): {validation_line(exc.errors()[0])}"
                 raise DataFileError(path, line, desc) from None
+            if isinstance(node, Dataset):
+                _check_hub_key(node, path, line, i)
+                trained.append((node.id, line, i, used))
             if node.id in where:
                 first = where[node.id]
                 raise DataFileError(path, line, f"duplicate id {shown(node.id)} (first defined on line {first})")
@@ -142,6 +158,7 @@ def read_curated(path: str | Path = CURATED_FILE) -> list[Any]:
                     ],
                 )
             )
+    edges += _trained_on(trained, where, path, retrieved)
     for i, item in enumerate(data.get("edges") or []):
         line = lines.item("edges", i)
         if not isinstance(item, dict):
@@ -166,6 +183,51 @@ def read_curated(path: str | Path = CURATED_FILE) -> list[Any]:
     return [*nodes, *authors.values(), *edges]
 
 
+def _check_hub_key(node: Dataset, path: Path, line: int | None, i: int) -> None:
+    """A dataset on the Hub is keyed by its Hub id, so that cards naming it reach the same node."""
+    if node.hf_id is None:
+        return
+    try:
+        expected = dataset_id(node.hf_id)
+    except InvalidIdError:
+        raise DataFileError(
+            path, line, f"datasets[{i}] ({node.id}): hf_id {shown(node.hf_id, 100)} is not a Hub id"
+        ) from None
+    if node.id != expected:
+        raise DataFileError(
+            path, line, f"datasets[{i}]: a dataset with hf_id {node.hf_id} has the id {expected}, not {node.id}"
+        )
+
+
+def _trained_on(
+    trained: list[tuple[str, int | None, int, Any]], where: dict[str, int], path: Path, retrieved: dt.date
+) -> list[Edge]:
+    """``TRAINED_ON`` edges from each dataset's ``used_to_train`` list (see :data:`TRAINED`)."""
+    edges: list[Edge] = []
+    for dataset, line, i, used in trained:
+        if used is None:
+            continue
+        if not isinstance(used, list):
+            raise DataFileError(path, line, f"datasets[{i}] ({dataset}): {TRAINED} must be a list, not {_kind(used)}")
+        for j, entry in enumerate(used):
+            here = f"datasets[{i}] ({dataset}): {TRAINED}[{j}]"
+            if not isinstance(entry, dict) or set(entry) != {"model", "seed", "evidence"}:
+                raise DataFileError(path, line, f"{here} must be a mapping of exactly model, seed and evidence")
+            if not entry["seed"] or not entry["evidence"]:
+                raise DataFileError(path, line, f"{here}: every curated edge needs 'seed' and 'evidence'")
+            provenance = Provenance(
+                source=Source.curated, evidence=f"{entry['seed']}: {entry['evidence']}", retrieved=retrieved
+            )
+            try:
+                edge = Edge(type=EdgeType.TRAINED_ON, source=entry["model"], target=dataset, provenance=[provenance])
+            except ValidationError as exc:
+                raise DataFileError(path, line, f"{here}: {validation_line(exc.errors()[0])}") from None
+            if edge.source not in where:
+                raise DataFileError(path, line, f"{here}: unknown node {shown(edge.source, 100)}")
+            edges.append(edge)
+    return edges
+
+
 def _kind(value: Any) -> str:
     return {dict: "a mapping", list: "a list", str: "a string"}.get(type(value), type(value).__name__)
 
@@ -182,4 +244,6 @@ def _set_by_loader(key: str) -> str:
 def load_curated(store: GraphStore, path: str | Path = CURATED_FILE, batch_size: int = 5000) -> LoadReport:
     """Validate the file, then upsert it. Running it twice changes nothing."""
     records = read_curated(path)
-    return upsert(store, records, batch_size=batch_size)
+    report = upsert(store, records, batch_size=batch_size)
+    report += refresh_dates(store)  # models and methods dated by the papers introducing them
+    return report

@@ -16,6 +16,16 @@ What we read, and what it becomes:
   WizardLM-2 GGUF card lists the WizardLM, WizardCoder and WizardMath papers) does not say
   which introduced the model, so none is linked and the summary says so. A quantised repo is
   the same model in another format, so its paper edges go to its base model.
+* ``datasets`` (a Hub dataset id or a list of them) → a ``Dataset`` node per entry, keyed by
+  its Hub id (:func:`graph.ids.dataset_id`), and a ``TRAINED_ON`` edge model → dataset,
+  confidence 1.0, evidence ``datasets: X in owner/repo/README.md``. An entry that is not a repo
+  id is a failure naming the card; the card's other fields still load.
+* ``tags`` naming a training method (:data:`METHOD_TAGS`: ``dpo``, ``sft``, ``lora``…) →
+  ``BUILDS_ON`` kind ``uses_method`` to the curated method of that name (looked up by id key
+  and aliases in the curated file; a tag with no curated method is left out and counted in the
+  summary), confidence 1.0, evidence ``card tag 'dpo' in owner/repo/README.md``. The same word
+  as a part of the repo name (``allenai/tulu-2-dpo-70b``) counts too, at confidence 0.8, when no
+  tag says it. A quantised repo's datasets and methods are its base's, like its papers.
 * ``arxiv.org/abs|pdf/…`` links in the body → ``MENTIONS`` paper → model (confidence 0.6), only
   when the sentence presents the paper as the model's own ("the technical report", "our paper",
   "see paper", "details of this model", "Paper: …", "<repo name> Technical Report"): a card also
@@ -26,7 +36,14 @@ Nodes. A repo whose id is some stored node's ``hf_id`` (case-insensitive; curate
 theirs) is that node, and its properties are left alone. Any other repo is a Model keyed
 :func:`hf_model_id` (``teknium/OpenHermes-2.5-Mistral-7B`` →
 ``model:hf.teknium.openhermes-2.5-mistral-7b``), named by its repo name, with ``hf_id`` set.
-Papers named only by arXiv id become placeholders (:mod:`loaders.paper_nodes`).
+Papers named only by arXiv id become placeholders (:mod:`loaders.paper_nodes`); a dataset or
+method not yet stored is written (a method with its curated name), and a stored one is left alone.
+
+A crawl of the Hub's model tree (a ``.json`` file of ``{"models": [{model_id, card, metadata}]}``,
+as in ``shared/data/hf_tree``) is read as the cards it holds; there ``metadata`` (a JSON text of
+the repo's ``ModelInfo``) gives the repo's ``created_at``, which becomes the model's
+``release_date`` (``date_source: hf_card``; see :mod:`graph.dates`). Plain card files have no
+creation date.
 
 Failures name the card: front matter that is not YAML or not a mapping, a ``base_model`` that is
 not a repo id, an unknown ``base_model_relation``, a card whose base is itself, and a card whose
@@ -42,17 +59,21 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import json
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 from pydantic import ValidationError
 
-from graph.ids import InvalidIdError, normalize_id
-from graph.schema import BuildKind, Edge, EdgeType, Model, Provenance, Source
+from graph.dates import refresh_dates
+from graph.ids import InvalidIdError, dataset_id, normalize_id
+from graph.schema import BuildKind, Dataset, Edge, EdgeType, Method, Model, Provenance, Source
 from graph.store import GraphStore, upsert
 from loaders.paper_nodes import SourceReport, paper_record, stored_nodes
 from loaders.safe_yaml import YamlInputError, load_yaml
@@ -69,6 +90,26 @@ _QUANT_TAGS = {"gguf", "ggml", "gptq", "awq", "exl2", "bnb", "fp8", "quantized",
 _ADAPTER_TAGS = {"peft", "lora", "qlora"}
 _MERGE_TAGS = {"merge", "mergekit", "lazymergekit"}
 NOT_CARDS = frozenset({"PROVENANCE.md"})
+#: Card tags that name a training method. Each links to the curated method whose id key or an
+#: alias is that word (``dpo`` → ``method:dpo``); the others are counted in the summary.
+METHOD_TAGS = frozenset(
+    {
+        "dpo",
+        "ipo",
+        "kto",
+        "orpo",
+        "simpo",
+        "cpo",
+        "sft",
+        "rlhf",
+        "rlaif",
+        "ppo",
+        "lora",
+        "qlora",
+        "dora",
+        "reward-model",
+    }
+)
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(?:/[A-Za-z0-9][\w.-]*)?$")
 _ARXIV_LINK = re.compile(
     r"(?:https?://)?(?:www\.)?arxiv\.org/(?:abs|pdf)/((?:\d{4}\.\d{4,5}|[a-z-]+/\d{7})(?:v\d+)?)", re.I
@@ -94,6 +135,7 @@ class Card:
     meta: dict[str, Any] = field(default_factory=dict)
     body: str = ""
     has_front_matter: bool = False
+    created: dt.date | None = None  # the repo's creation (a model-tree crawl records it)
 
     @property
     def where(self) -> str:
@@ -120,20 +162,21 @@ def is_repo_id(repo_id: str) -> bool:
     return isinstance(repo_id, str) and bool(_REPO_ID.match(repo_id))
 
 
-def read_card(path: str | Path, repo_id: str) -> Card:
-    """Parse one card; raises :class:`CardError` naming ``file:line`` for bad front matter."""
+def read_card(path: str | Path, repo_id: str, text: str | None = None, created: dt.date | None = None) -> Card:
+    """Parse one card (``text``, else the file's); raises :class:`CardError` naming ``file:line`` for bad front matter."""
     path = Path(path)
     if not is_repo_id(repo_id):
         raise CardError(
             f"{path}: {shown(repo_id, 100)} is not a repo id (name a card owner__name.md or owner/name/README.md)"
         )
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CardError(f"{path}: cannot read: {cut(str(exc))}") from None
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CardError(f"{path}: cannot read: {cut(str(exc))}") from None
     front, body, _ = split_front_matter(text)
     if front is None:
-        return Card(path, repo_id, {}, text, False)
+        return Card(path, repo_id, {}, text, False, created)
     try:
         meta, _ = load_yaml(front, first_line=2)  # the opening '---' is line 1
     except YamlInputError as exc:
@@ -144,7 +187,39 @@ def read_card(path: str | Path, repo_id: str) -> Card:
         meta = {}
     if not isinstance(meta, dict):
         raise CardError(f"{path}:2: front matter must be a mapping, not {type(meta).__name__}")
-    return Card(path, repo_id, meta, body, True)
+    return Card(path, repo_id, meta, body, True, created)
+
+
+_HUB_URL = re.compile(r"^https?://huggingface\.co/")
+
+
+def read_tree(path: str | Path) -> list[tuple[Path, str, str, dt.date | None]]:
+    """``(where, repo id, card text, created)`` for each repo of a model-tree crawl (see the
+    module docstring); ``where`` is ``<file>#<repo id>``, for messages. A repo whose card the
+    crawl did not get (``N/A``) is a card without front matter; unreadable metadata, no date."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise CardError(f"{path}: not a model-tree crawl (JSON): {cut(str(exc))}") from None
+    rows = data.get("models") if isinstance(data, dict) else None
+    if not isinstance(rows, list):
+        raise CardError(f"{path}: a model-tree crawl is a JSON object with a 'models' list")
+    out = []
+    for i, row in enumerate(rows):
+        repo = _HUB_URL.sub("", str(row.get("model_id") or "")) if isinstance(row, dict) else ""
+        text = row.get("card") if isinstance(row, dict) and isinstance(row.get("card"), str) else ""
+        out.append((Path(f"{path}#{repo or i}"), repo, "" if text == "N/A" else text, _created(row)))
+    return out
+
+
+def _created(row: Any) -> dt.date | None:
+    """The ``created_at`` day in a crawl row's ``metadata`` (a JSON text), or None."""
+    try:
+        meta = json.loads(row["metadata"])
+        return dt.date.fromisoformat(str(meta["created_at"])[:10])
+    except (TypeError, KeyError, ValueError):
+        return None
 
 
 def read_manifest(path: str | Path) -> dict[str, str]:
@@ -311,7 +386,11 @@ class CardPlan:
     model: str
     builds_on: list[Edge] = field(default_factory=list)
     papers: list[Edge] = field(default_factory=list)
+    trained_on: list[Edge] = field(default_factory=list)
+    methods: list[Edge] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    unmatched_tags: list[str] = field(default_factory=list)
 
 
 def hf_index(store: GraphStore) -> dict[str, str]:
@@ -320,6 +399,55 @@ def hf_index(store: GraphStore) -> dict[str, str]:
     from loaders.checkpoints import repo_index
 
     return repo_index(store)
+
+
+@lru_cache(maxsize=1)
+def curated_methods() -> dict[str, tuple[str, str]]:
+    """``{lower-case id key or alias: (method id, name)}`` of the curated file's methods."""
+    from loaders.curated import read_curated  # the curated file is the list of known methods
+
+    out: dict[str, tuple[str, str]] = {}
+    for record in read_curated():
+        if isinstance(record, Method):
+            for word in (record.id.partition(":")[2], *record.aliases):
+                out.setdefault(word.lower(), (record.id, record.name))
+    return out
+
+
+def card_datasets(card: Card) -> tuple[list[str], list[str]]:
+    """``(dataset repo ids, failures)`` from the card's ``datasets`` field, in order, without repeats."""
+    value = card.meta.get("datasets")
+    if value is None:
+        return [], []
+    good: list[str] = []
+    failures: list[str] = []
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, str) and is_repo_id(item.strip()):
+            try:
+                dataset_id(item.strip())
+            except InvalidIdError:
+                pass
+            else:
+                good.append(item.strip())
+                continue
+        failures.append(f"{card.path}: datasets entry {shown(item, 100)} is not a dataset repo id; it was skipped")
+    return list(dict.fromkeys(good)), failures
+
+
+def method_words(card: Card) -> Iterator[tuple[str, str, float]]:
+    """``(word, how the card says it, confidence)`` for each training method the card names:
+    its tags first, then words of its repo name that no tag gave."""
+    tags = [t.strip().lower() for t in _strings(card.meta.get("tags"))]
+    seen: set[str] = set()
+    for tag in tags:
+        if tag in METHOD_TAGS and tag not in seen:
+            seen.add(tag)
+            yield tag, f"card tag {tag!r} in {card.where}", 1.0
+    name = card.repo_id.rsplit("/", 1)[-1]
+    for word in re.split(r"[-_.]+", name.lower()):
+        if word in METHOD_TAGS and word not in seen:
+            seen.add(word)
+            yield word, f"repo name {card.repo_id!r} says {word!r} ({card.where})", 0.8
 
 
 def plan_card(card: Card, index: dict[str, str], retrieved: dt.date) -> CardPlan:
@@ -365,6 +493,25 @@ def plan_card(card: Card, index: dict[str, str], retrieved: dt.date) -> CardPlan
     for paper, sentence in own_paper_links(card):
         evidence = f'{card.where}: "{sentence[:300]}"'
         plan.papers.append(_paper_edge(EdgeType.MENTIONS, paper, about, evidence, 0.6, retrieved))
+    datasets, plan.failures = card_datasets(card)
+    for repo in datasets:
+        prov = Provenance(source=Source.hf_card, evidence=f"datasets: {repo} in {card.where}", retrieved=retrieved)
+        plan.trained_on.append(Edge(type=EdgeType.TRAINED_ON, source=about, target=dataset_id(repo), provenance=[prov]))
+    known = curated_methods()
+    for word, how, confidence in method_words(card):
+        if word not in known:
+            plan.unmatched_tags.append(word)
+            continue
+        prov = Provenance(source=Source.hf_card, evidence=how, confidence=confidence, retrieved=retrieved)
+        plan.methods.append(
+            Edge(
+                type=EdgeType.BUILDS_ON,
+                source=about,
+                target=known[word][0],
+                kind=BuildKind.uses_method,
+                provenance=[prov],
+            )
+        )
     return plan
 
 
@@ -397,21 +544,31 @@ def load_hf_cards(
     index = hf_index(store)
     plans: list[CardPlan] = []
     no_front_matter = 0
-    for path, repo in find_cards(directory, manifest):
+    if Path(directory).is_file() and Path(directory).suffix == ".json":
+        found = read_tree(directory)
+        crawled = dt.date.fromtimestamp(Path(directory).stat().st_mtime)
+    else:
+        found = [(path, repo, None, None) for path, repo in find_cards(directory, manifest)]
+        crawled = None
+    for path, repo, text, created in found:
         try:
-            card = read_card(path, repo)
-            when = retrieved or dt.date.fromtimestamp(path.stat().st_mtime)
+            card = read_card(path, repo, text, created)
+            when = retrieved or crawled or dt.date.fromtimestamp(path.stat().st_mtime)
             plans.append(plan_card(card, index, when))
         except (CardError, InvalidIdError, ValidationError, ValueError, TypeError) as exc:
             # One bad card never stops the others. CardError names the card; the rest get its path.
             message = str(exc) if isinstance(exc, CardError) else f"{path}: {_reason(exc)}"
             report.failures.append(message)
-            if is_repo_id(repo) and path.is_file():  # the model itself still loads when only its fields are bad
+            if is_repo_id(repo) and (
+                text is not None or path.is_file()
+            ):  # the model loads when only its fields are bad
                 with contextlib.suppress(InvalidIdError):
                     plans.append(CardPlan(Card(path, repo), index.get(repo.lower()) or hf_model_id(repo)))
             continue
         no_front_matter += not card.has_front_matter
 
+    for plan in plans:
+        report.failures += plan.failures
     # Cycle check, in file order, against the lineage already stored among these models.
     repos = _names(plans, index)
     graph = nx.DiGraph()
@@ -429,29 +586,59 @@ def load_hf_cards(
                 f"{plan.card.path}: base_model would close a lineage cycle ({cycle}); its lineage edges were not loaded"
             )
             continue
-        edges += plan.builds_on + plan.papers
+        edges += plan.builds_on + plan.papers + plan.trained_on + plan.methods
         report.notes += plan.notes
 
     # One statement per edge: the first card that states it is its evidence (the store would
     # otherwise keep the last, since it merges provenance by source).
     edges = list({e.key: e for e in reversed(edges)}.values())[::-1]
-    stored = stored_nodes(store, [*repos, *(e.source for e in edges if e.source.startswith("arxiv:"))])
+    datasets = {e.target: plan_repo for e, plan_repo in _dataset_repos(plans)}
+    methods = sorted({e.target for plan in plans for e in plan.methods})
+    papers = [e.source for e in edges if e.source.startswith("arxiv:")]
+    stored = stored_nodes(store, [*repos, *papers, *datasets, *methods])
     nodes: list[Any] = []
+    created_on = {plan.model: plan.card.created for plan in plans if plan.card.created}
     for model, repo in repos.items():
         if model in stored and not model.startswith("model:hf."):
             report.nodes_unchanged += 1  # a curated (or otherwise keyed) model: its properties are not ours
             continue
-        nodes.append(Model(id=model, name=repo.rsplit("/", 1)[-1], hf_id=repo, sources=[Source.hf_card]))
-    for paper in dict.fromkeys(e.source for e in edges if e.type is not EdgeType.BUILDS_ON):
+        created = created_on.get(model)
+        nodes.append(
+            Model(id=model, name=repo.rsplit("/", 1)[-1], hf_id=repo, release_date=created, sources=[Source.hf_card])
+        )
+    names = {node_id: name for node_id, name in curated_methods().values()}
+    for node_id in [*datasets, *methods]:
+        if node_id in stored:
+            report.nodes_unchanged += 1  # its name and properties are not ours to change
+        elif node_id in datasets:
+            repo = datasets[node_id]
+            nodes.append(Dataset(id=node_id, name=repo, hf_id=repo, sources=[Source.hf_card]))
+        else:
+            nodes.append(Method(id=node_id, name=names[node_id], sources=[Source.hf_card]))
+    for paper in dict.fromkeys(e.source for e in edges if e.type in (EdgeType.INTRODUCES, EdgeType.MENTIONS)):
         record = paper_record(paper, Source.hf_card, stored)
         if record is None:
             report.nodes_unchanged += 1
         else:
             nodes.append(record)
+    unmatched = Counter(word for plan in plans for word in plan.unmatched_tags)
+    if unmatched:
+        listed = ", ".join(f"{w} ({n})" for w, n in sorted(unmatched.items()))
+        report.notes.append(f"training-method tags with no curated method, not linked: {listed}")
     if no_front_matter:
         report.notes.append(f"{no_front_matter} card(s) without front matter: model node only")
     report += upsert(store, [*nodes, *edges], batch_size=batch_size)
+    report += refresh_dates(store)  # a tagged paper may date the model (graph/dates.py)
     return report
+
+
+def _dataset_repos(plans: Iterable[CardPlan]) -> Iterator[tuple[Edge, str]]:
+    """Each card's ``TRAINED_ON`` edges with the repo id as the card wrote it (the node's name)."""
+    for plan in plans:
+        repos, _ = card_datasets(plan.card)
+        by_id = {dataset_id(r): r for r in repos}
+        for edge in plan.trained_on:
+            yield edge, by_id[edge.target]
 
 
 def _reason(exc: Exception) -> str:

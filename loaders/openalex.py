@@ -34,6 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from graph.dates import refresh_dates
 from graph.ids import InvalidIdError, normalize_id
 from graph.schema import Edge, EdgeType, Provenance, Source
 from graph.store import GraphStore, chunks
@@ -327,4 +328,5 @@ def load_openalex(
     if merged:
         report.notes.append(f"{merged} preprint(s) merged with another version of the same paper")
     report.notes.append(f"{client.requests} request(s) to OpenAlex")
+    report += refresh_dates(store)  # a paper dated now dates what it introduces (graph/dates.py)
     return report

@@ -32,6 +32,7 @@ import os
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from graph.dates import refresh_dates
 from graph.ids import InvalidIdError, normalize_id
 from graph.schema import Edge, EdgeType, Paper, Provenance, Source
 from graph.store import GraphStore
@@ -217,4 +218,5 @@ def load_semantic_scholar(
         check=s2_id,
     )
     report.notes.append(f"{client.requests} request(s) to Semantic Scholar")
+    report += refresh_dates(store)  # a paper dated now dates what it introduces (graph/dates.py)
     return report

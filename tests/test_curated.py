@@ -16,7 +16,7 @@ from loaders.curated import CURATED_FILE, load_curated, read_curated
 SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
 ID_PATTERN = re.compile(
     r"^(arxiv:(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?/\d{7})|doi:10\..+|s2:\w+|model:[a-z0-9][a-z0-9._-]*"
-    r"|method:[a-z0-9][a-z0-9._-]*|author:[a-z0-9][a-z0-9._-]*)$"
+    r"|method:[a-z0-9][a-z0-9._-]*|author:[a-z0-9][a-z0-9._-]*|dataset:[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)?)$"
 )
 
 

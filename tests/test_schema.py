@@ -75,10 +75,11 @@ def test_node_row_equals_the_json_dump_of_every_curated_node() -> None:
     from loaders.curated import read_curated
 
     nodes = [r for r in read_curated() if not isinstance(r, Edge)]
-    assert {type(n).__name__ for n in nodes} == {"Paper", "Author", "Model", "Method"}
+    assert {type(n).__name__ for n in nodes} == {"Paper", "Author", "Model", "Method", "Dataset"}
     for node in nodes:
         data = node.model_dump(mode="json")
         expected = {col: data.get(col) for col in NODE_COLUMNS}
         expected["name"] = display_name(node)
         expected["date"] = data.get("published") or data.get("release_date")
+        expected["date_source"] = "curated" if data.get("release_date") else None
         assert node_row(node) == expected, node.id

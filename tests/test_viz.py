@@ -125,15 +125,45 @@ def test_counts_match_graph() -> None:
     assert "7 nodes · 9 edges" in result.html
 
 
+def with_dataset(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """The lineage plus what Zephyr 7B was trained on, as the stores return a Dataset node."""
+    graph.add_node(
+        "dataset:huggingfaceh4/ultrachat_200k",
+        label="Dataset",
+        name="HuggingFaceH4/ultrachat_200k",
+        hf_id="HuggingFaceH4/ultrachat_200k",
+    )
+    evidence = "datasets: HuggingFaceH4/ultrachat_200k in HuggingFaceH4/zephyr-7b-beta/README.md"
+    graph.add_edge(
+        "model:zephyr-7b",
+        "dataset:huggingfaceh4/ultrachat_200k",
+        key="TRAINED_ON",
+        type="TRAINED_ON",
+        **_prov("hf_card", evidence),
+    )
+    return graph
+
+
 def test_colour_and_shape_per_label() -> None:
-    html = render_html(lineage()).html
+    html = render_html(with_dataset(lineage())).html
     groups = page_data(html)["options"]["groups"]
     for label, colour in LABEL_COLOURS.items():
         assert groups[label]["color"]["background"] == colour
         assert (
             f'value="{label}" checked><span class="swatch swatch-{label.lower()}" style="background:{colour}"' in html
         )
-    assert len({g["shape"] for g in groups.values()}) == 4
+    assert len({g["shape"] for g in groups.values()}) == 5
+
+
+def test_datasets_are_drawn_with_their_edge_and_hub_link() -> None:
+    html = render_html(with_dataset(lineage())).html
+    data = page_data(html)
+    dataset = by_id(data["nodes"])["dataset:huggingfaceh4/ultrachat_200k"]
+    assert dataset["group"] == "Dataset"
+    assert "https://huggingface.co/datasets/HuggingFaceH4/ultrachat_200k" in dataset["title"]
+    trained = next(e for e in data["edges"] if e["type"] == "TRAINED_ON")
+    assert trained["from"] == "model:zephyr-7b" and "README.md" in trained["title"]
+    assert 'value="TRAINED_ON" checked>' in html and "trained on" in html
     nodes = by_id(page_data(html)["nodes"])
     assert nodes["model:mistral-7b"]["group"] == "Model"
 
@@ -256,6 +286,31 @@ def test_undated_nodes_sit_at_the_left() -> None:
     dated = [n["x"] for node_id, n in nodes.items() if node_id != "model:mystery"]
     assert nodes["model:mystery"]["x"] < min(dated)
     assert data["axis"]["undated"] == nodes["model:mystery"]["x"]
+
+
+def test_many_undated_nodes_do_not_overlap_their_labels() -> None:
+    """Each label is drawn under its node, up to a CELL wide: two undated nodes are a label's
+    width apart, or far enough apart vertically that their labels do not meet."""
+    from viz.layout import CELL, ROW
+
+    graph = lineage()
+    for i in range(24):
+        graph.add_node(f"model:undated-{i}", label="Model", name=f"Undated fine-tune number {i} of Mistral")
+    data = page_data(render_html(graph, layout="time").html)
+    placed = [(n["x"], n["y"]) for n in data["nodes"] if n["id"].startswith("model:undated-")]
+    for i, (x1, y1) in enumerate(placed):
+        for x2, y2 in placed[i + 1 :]:
+            assert abs(x1 - x2) >= CELL or abs(y1 - y2) >= ROW / 2, ((x1, y1), (x2, y2))
+    dated = [n["x"] for n in data["nodes"] if not n["id"].startswith("model:undated-")]
+    assert max(x for x, _ in placed) + CELL <= min(dated)  # the block's labels stay clear of the timeline
+    assert min(x for x, _ in placed) <= data["axis"]["undated"] <= max(x for x, _ in placed)
+
+
+def test_node_tooltip_says_where_a_date_came_from() -> None:
+    graph = lineage()
+    graph.nodes["model:zephyr-7b"]["date_source"] = "paper:arxiv:2310.16944"
+    title = by_id(page_data(render_html(graph).html)["nodes"])["model:zephyr-7b"]["title"]
+    assert "2023-10-26 (paper:arxiv:2310.16944)" in title
 
 
 def test_force_layout_stabilisation_is_bounded() -> None:

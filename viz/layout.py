@@ -2,7 +2,9 @@
 
 Lineage reads left to right (older to newer) when time is on the x axis; lanes keep models,
 methods, papers and authors apart, and nodes of one lane that would overlap (labels included)
-are packed into rows around the lane's centre line. Undated nodes sit in a block at the left.
+are packed into rows around the lane's centre line. Undated nodes sit in a block at the left, a
+grid whose columns are a label's width apart (odd columns half a row lower), so their labels
+never overlap however many there are.
 Dense periods need either width or rows; a few widths are tried and the one that fits a
 landscape screen at the largest zoom wins. Each try is one pass over the nodes plus a sort per lane.
 """
@@ -18,7 +20,7 @@ from viz.style import LABEL_ORDER
 
 CELL = 180.0  # px: nodes closer than this on x share a stack (room for a label)
 ROW = 56.0  # px between stacked nodes
-UNDATED_COL = 70.0  # px between columns of the undated block
+UNDATED_COL = CELL  # px between columns of the undated block: room for a label, as on the time axis
 LANE_GAP = 70.0  # px between lanes
 WIDTHS = (1600.0, 2400.0, 3600.0, 5400.0, 8000.0)  # px the dated span may be spread over
 ASPECT = 1.45  # width / height of the screen the layout is fitted to
@@ -66,7 +68,8 @@ def _layout(
     dated = [m for m in months.values() if m is not None]
     lo, hi = (min(dated), max(dated)) if dated else (0, 0)
     per_month = min(120.0, max(8.0, width / (hi - lo + 1)))
-    undated_right = -max(160.0, 6 * per_month) if dated else 0.0
+    undated_right = -max(1.25 * CELL, 6 * per_month) if dated else 0.0
+    widest = 1  # columns of the widest undated block, to centre the "undated" caption over them
 
     dated_by_lane: dict[str, list[Placed]] = {}
     undated_by_lane: dict[str, list[Placed]] = {}
@@ -83,12 +86,14 @@ def _layout(
     lane_axis = []
     cursor = 0.0
     for label in sorted(set(dated_by_lane) | set(undated_by_lane), key=_lane_rank):
-        offsets: dict[str, int] = {}
+        offsets: dict[str, float] = {}
         undated = sorted(undated_by_lane.get(label, []), key=lambda n: (-n.score, n.id))
-        cols = max(1, math.ceil(math.sqrt(len(undated) / 3)))
+        cols = _undated_columns(len(undated))
+        widest = max(widest, cols)
         for i, node in enumerate(undated):
-            xs[node.id] = undated_right - (i % cols) * UNDATED_COL
-            offsets[node.id] = _alternate(i // cols)
+            col = i % cols
+            xs[node.id] = undated_right - col * UNDATED_COL
+            offsets[node.id] = _alternate(i // cols) + (0.5 if col % 2 else 0.0)
         dated_nodes = sorted(dated_by_lane.get(label, []), key=lambda n: (xs[n.id], -n.score, n.id))
         offsets.update(_pack(dated_nodes, xs))
         half = max(abs(v) for v in offsets.values()) * ROW + ROW
@@ -103,9 +108,14 @@ def _layout(
         "lanes": lane_axis,
         "left": min((x for x, _ in positions.values()), default=0.0) - UNDATED_COL,
         "right": (hi - lo) * per_month + UNDATED_COL,
-        "undated": undated_right if len(dated) < len(nodes) else None,
+        "undated": undated_right - (widest - 1) * UNDATED_COL / 2 if len(dated) < len(nodes) else None,
     }
     return positions, axis
+
+
+def _undated_columns(count: int) -> int:
+    """Columns for ``count`` undated nodes: a block about as wide as it is tall on screen."""
+    return max(1, math.ceil(math.sqrt(count * ROW / UNDATED_COL))) if count else 1
 
 
 def _pack(members: list[Placed], xs: dict[str, float]) -> dict[str, int]:

@@ -19,11 +19,18 @@ LABEL_COLOURS: dict[str, str] = {
     "Model": "#e15759",
     "Method": "#59a14f",
     "Author": "#b07aa1",
+    "Dataset": "#f28e2b",
 }
 #: Shape per label: a second cue besides colour.
-LABEL_SHAPES: dict[str, str] = {"Paper": "dot", "Model": "diamond", "Method": "square", "Author": "triangle"}
+LABEL_SHAPES: dict[str, str] = {
+    "Paper": "dot",
+    "Model": "diamond",
+    "Method": "square",
+    "Author": "triangle",
+    "Dataset": "hexagon",
+}
 #: Legend order, and top-to-bottom lane order in the time layout.
-LABEL_ORDER: tuple[str, ...] = ("Model", "Method", "Paper", "Author")
+LABEL_ORDER: tuple[str, ...] = ("Model", "Method", "Dataset", "Paper", "Author")
 OTHER_COLOUR = "#9e9e9e"
 
 
@@ -41,11 +48,12 @@ EDGE_STYLES: dict[str, EdgeStyle] = {
     "BUILDS_ON": EdgeStyle("#c44e52", 2.6, 0.95, "builds on"),
     "CONTRAST": EdgeStyle("#f28e2b", 1.8, 0.9, "replaces / compared with"),
     "INTRODUCES": EdgeStyle("#17a2b8", 1.6, 0.85, "introduces"),
+    "TRAINED_ON": EdgeStyle("#b8a200", 1.8, 0.85, "trained on"),
     "CITES": EdgeStyle("#8c939a", 0.7, 0.5, "cites"),
     "AUTHORED": EdgeStyle("#c9b3d6", 0.6, 0.55, "authored"),
     "MENTIONS": EdgeStyle("#b8b8b8", 0.6, 0.3, "mentions"),
 }
-EDGE_ORDER: tuple[str, ...] = ("BUILDS_ON", "CONTRAST", "INTRODUCES", "CITES", "AUTHORED", "MENTIONS")
+EDGE_ORDER: tuple[str, ...] = ("BUILDS_ON", "CONTRAST", "INTRODUCES", "TRAINED_ON", "CITES", "AUTHORED", "MENTIONS")
 OTHER_EDGE = EdgeStyle("#9e9e9e", 0.8, 0.5, "other")
 
 #: Trust levels (see ``graph.schema.TRUST``) and how they read in the legend.

@@ -31,7 +31,8 @@ def node_tooltip(node_id: str, attrs: dict[str, Any]) -> str:
         rows.append(_row("authors", escape(shown)))
     date = node_date(attrs)
     if date:
-        rows.append(_row("date", escape(date)))
+        source = attrs.get("date_source")
+        rows.append(_row("date", escape(date + (f" ({source})" if source else ""))))
     for key, caption in (("organisation", "organisation"), ("parameters", "parameters"), ("hf_id", "hf")):
         if attrs.get(key) not in (None, "", []):
             value = _parameters(attrs[key]) if key == "parameters" else str(attrs[key])
@@ -112,7 +113,8 @@ def node_links(node_id: str, attrs: dict[str, Any]) -> list[tuple[str, str]]:
     if doi:
         links.append(("DOI", "https://doi.org/" + quote(str(doi), safe="/.()-_;:")))
     if attrs.get("hf_id"):
-        links.append(("Hugging Face", "https://huggingface.co/" + quote(str(attrs["hf_id"]), safe="/.-_")))
+        kind = "datasets/" if attrs.get("label") == "Dataset" else ""  # the Hub keeps datasets apart
+        links.append(("Hugging Face", f"https://huggingface.co/{kind}" + quote(str(attrs["hf_id"]), safe="/.-_")))
     return links
 
 
