@@ -171,9 +171,12 @@ def test_a_cards_datasets_become_dataset_nodes_with_trained_on_edges(loaded) -> 
 
 
 def test_trained_on_and_dataset_models_answer_both_ways(loaded) -> None:
+    # Zephyr 7B is both official checkpoints (alpha and beta repos): both cards' datasets
     assert ids(run_query(loaded, "trained-on", {"id": "model:zephyr-7b"})) == [
         "dataset:huggingfaceh4/ultrachat_200k",
         "dataset:huggingfaceh4/ultrafeedback_binarized",
+        "dataset:openbmb/ultrafeedback",
+        "dataset:stingning/ultrachat",
     ]
     # the Hub id as the user knows it; dated models first, in date order
     result = run_query(loaded, "dataset-models", {"id": "dataset:HuggingFaceH4/ultrafeedback_binarized"})
