@@ -29,10 +29,10 @@ import logging
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -41,10 +41,36 @@ from graph import ladybug_provenance as provenance
 from graph.errors import StoreError
 from graph.ladybug_provenance import REL_COLUMNS, interned
 from graph.schema import NODE_COLUMNS, EdgeType
-from graph.store import Batch, KnownRows, LoadReport, plan_batch
+from graph.store import Batch, BatchPlan, EdgeKey, KnownRows, LoadReport, plan_batch
 
-if TYPE_CHECKING:
-    from graph.ladybug_store import LadybugStore
+#: Ladybug column types as Arrow types, for the tables ``COPY`` reads.
+ARROW_TYPES = {
+    "STRING": pa.string(),
+    "STRING[]": pa.list_(pa.string()),
+    "INT64": pa.int64(),
+    "DOUBLE[]": pa.list_(pa.float64()),
+    "BOOLEAN": pa.bool_(),
+}
+
+
+class BulkTarget(Protocol):
+    """What a staged bulk load needs of the embedded store (:class:`graph.ladybug_store.LadybugStore`
+    is one): its connection and lock, row reads and the batch planner's look-ups, applying planned
+    changes, and rolling back. Stated here so the store and this module do not import each other."""
+
+    location: str
+    threads: int
+    buffer_pool_mb: int
+    connection: Any
+    lock: AbstractContextManager[Any]
+
+    def rows(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]: ...
+    def nodes(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]: ...
+    def fetch_edges(self, keys: list[EdgeKey]) -> dict[EdgeKey, dict[str, Any]]: ...
+    def existing_ids(self, ids: list[str]) -> set[str]: ...
+    def set_changed(self, plan: BatchPlan) -> None: ...
+    def rollback(self) -> None: ...
+
 
 #: Rows (nodes + edges) staged before a commit. The engine keeps a transaction's new rows in
 #: its buffer pool until the commit, so this bounds its memory; measured on 1M snapshot records
@@ -62,7 +88,7 @@ log = logging.getLogger("lineage.bulk")
 class StagedGroup:
     """One open transaction and the Parquet files of the new rows it will ``COPY`` at commit."""
 
-    def __init__(self, store: LadybugStore, known: KnownRows) -> None:
+    def __init__(self, store: BulkTarget, known: KnownRows) -> None:
         self.store, self.known = store, known
         self.dir = Path(
             tempfile.mkdtemp(prefix=Path(store.location).name + ".staging-", dir=Path(store.location).parent)
@@ -86,10 +112,10 @@ class StagedGroup:
     def write(self, batch: Batch) -> LoadReport:
         store = self.store
         if not self.open:
-            store._conn.execute("BEGIN TRANSACTION")
+            store.connection.execute("BEGIN TRANSACTION")
             self.open = True
-        plan = plan_batch(batch, store.nodes, store._fetch_edges, store._existing_ids, self.known)
-        store._set_changed(plan)
+        plan = plan_batch(batch, store.nodes, store.fetch_edges, store.existing_ids, self.known)
+        store.set_changed(plan)
         if plan.new_nodes:
             self._stage("Node", plan.new_nodes, batch)
             self.staged.update(r["id"] for r in plan.new_nodes)
@@ -136,7 +162,7 @@ class StagedGroup:
         texts.update(provenance.texts_of(changed))
         for key in self.staged_provenance.intersection(texts):
             del texts[key]
-        fresh = provenance.unwritten(self.store._rows, texts)
+        fresh = provenance.unwritten(self.store.rows, texts)
         if fresh:
             self._append("Provenance", provenance.table(fresh))
             self.staged_provenance.update(fresh)
@@ -155,7 +181,7 @@ class StagedGroup:
         provenance and edges with the checkpoint."""
         if not self.open:
             return
-        conn = self.store._conn
+        conn = self.store.connection
         for writer in self.writers.values():
             writer.close()
         tables = [t for t in ["Node", "Provenance", *(t.value for t in EdgeType)] if t in self.writers]
@@ -185,11 +211,11 @@ class StagedGroup:
         )
 
     def _copy(self, table: str) -> None:
-        conn, threads = self.store._conn, self.store.threads
+        conn, threads = self.store.connection, self.store.threads
         fewer = (
             table == "Node"
             and threads > NODE_COPY_THREADS
-            and bool(self.store._rows("MATCH (n:Node) RETURN n.id LIMIT 1"))
+            and bool(self.store.rows("MATCH (n:Node) RETURN n.id LIMIT 1"))
         )
         if fewer:
             conn.execute(f"CALL THREADS={NODE_COPY_THREADS}")
@@ -205,7 +231,7 @@ class StagedGroup:
     def _commit(self) -> float:
         """Commit (the engine checkpoints after a COPY); the seconds it took."""
         before = time.perf_counter()
-        self.store._conn.execute("COMMIT")
+        self.store.connection.execute("COMMIT")
         return time.perf_counter() - before
 
     def _copy_failed(self, table: str, exc: RuntimeError) -> StoreError:
@@ -221,7 +247,7 @@ class StagedGroup:
 
     def discard(self) -> None:
         if self.open:
-            self.store._rollback()
+            self.store.rollback()
             self.open = False
         for writer in self.writers.values():
             writer.close()
@@ -255,8 +281,6 @@ def store_table(table: str, rows: list[dict[str, Any]], keys: list[int] | None =
     Rows convert as one struct array (Arrow reads the dicts in C++: half the time of a column at
     a time, measured on nodes).
     """
-    from graph.ladybug_store import ARROW_TYPES
-
     if table == "Node":
         struct = pa.struct([(c, ARROW_TYPES[t]) for c, t in NODE_COLUMNS.items()])
         return pa.Table.from_struct_array(pa.array(rows, type=struct))
@@ -274,7 +298,7 @@ def store_table(table: str, rows: list[dict[str, Any]], keys: list[int] | None =
 
 
 @contextmanager
-def staged_bulk(store: LadybugStore, commit_rows: int | None = None) -> Iterator[Any]:
+def staged_bulk(store: BulkTarget, commit_rows: int | None = None) -> Iterator[Any]:
     """:meth:`graph.store.GraphStore.bulk` for the embedded store (see the module docstring)."""
     limit = commit_rows or COMMIT_ROWS
     db = Path(store.location)
@@ -298,7 +322,7 @@ def staged_bulk(store: LadybugStore, commit_rows: int | None = None) -> Iterator
             group = commit_and_start_over()
         return report
 
-    with store._lock:
+    with store.lock:
         try:
             yield write
             group.commit()

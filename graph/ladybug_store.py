@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import ladybug
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from graph import ladybug_provenance as provenance
@@ -36,15 +35,12 @@ from graph.store import (
     graph_counts,
     plan_batch,
     read_checkpoint,
+    wanted_edges,
+)
+from graph.store import (
+    degree_of as _degree,
 )
 
-ARROW_TYPES = {
-    "STRING": pa.string(),
-    "STRING[]": pa.list_(pa.string()),
-    "INT64": pa.int64(),
-    "DOUBLE[]": pa.list_(pa.float64()),
-    "BOOLEAN": pa.bool_(),
-}
 #: Edge provenance lists are not rel columns here but shared Provenance rows
 #: (graph/ladybug_provenance.py): with real list columns each commit got slower as the table
 #: grew (0.1 s → 2 s per 20k-edge batch), and as JSON text on every edge they were most of a
@@ -80,6 +76,9 @@ class LadybugStore:
     """A :class:`graph.store.GraphStore` on a Ladybug database directory."""
 
     backend = "ladybug"
+    #: This process is the database's only writer (the engine locks it): read results may be
+    #: cached until the next write, and calls share one connection, so a service serialises them.
+    single_writer = True
     #: Bulk loads stage rows as Arrow tables; parsing workers build them (Batch.seal).
     bulk_tables = staticmethod(batch_tables)
 
@@ -94,12 +93,12 @@ class LadybugStore:
                 buffer_pool_size=buffer_pool_mb << 20,
                 read_only=read_only,
             )
-            self._conn = ladybug.Connection(self._db)
+            self.connection = ladybug.Connection(self._db)
             #: the engine's threads for a query (its default: the machine's cores)
-            self.threads = int(self._rows("CALL current_setting('threads') RETURN *")[0]["threads"])
+            self.threads = int(self.rows("CALL current_setting('threads') RETURN *")[0]["threads"])
         except RuntimeError as exc:
             raise StoreError(f"cannot open the embedded store at {path}: {exc}") from None
-        self._lock = threading.RLock()  # one connection, used from one thread at a time
+        self.lock = threading.RLock()  # one connection, used from one thread at a time
         # COPY's files live beside the database (not in the system temp directory), named for
         # it, and a writer removes what a killed load left behind
         self._staging_dir = Path(path).resolve().parent
@@ -108,10 +107,10 @@ class LadybugStore:
             for stale in self._staging_dir.glob(f"{self._staging_prefix}*.parquet"):
                 stale.unlink(missing_ok=True)
             for stmt in _ddl():
-                self._conn.execute(stmt)
+                self.connection.execute(stmt)
             self._add_node_columns()
-            provenance.migrate(self._rows, [t.value for t in EdgeType])
-        elif provenance.old_layout(self._rows, [t.value for t in EdgeType]) or self._missing_node_columns():
+            provenance.migrate(self.rows, [t.value for t in EdgeType])
+        elif provenance.old_layout(self.rows, [t.value for t in EdgeType]) or self._missing_node_columns():
             self.close()
             raise StoreError(
                 f"the embedded store at {path} was written by an older version (edge provenance or node columns); "
@@ -119,21 +118,21 @@ class LadybugStore:
             )
 
     def _missing_node_columns(self) -> list[str]:
-        tables = {r["name"] for r in self._rows("CALL show_tables() RETURN name")}
+        tables = {r["name"] for r in self.rows("CALL show_tables() RETURN name")}
         if "Node" not in tables:
             return []
-        have = {r["name"] for r in self._rows("CALL table_info('Node') RETURN name")}
+        have = {r["name"] for r in self.rows("CALL table_info('Node') RETURN name")}
         return [c for c in NODE_COLUMNS if c not in have]
 
     def _add_node_columns(self) -> None:
         """A store written before a node column existed (``date_source``) gets it, empty:
         ``CREATE NODE TABLE IF NOT EXISTS`` leaves an existing table as it was."""
         for column in self._missing_node_columns():  # names and types are the schema's own constants
-            self._conn.execute(f"ALTER TABLE Node ADD {column} {NODE_COLUMNS[column]}")
+            self.connection.execute(f"ALTER TABLE Node ADD {column} {NODE_COLUMNS[column]}")
 
     # -- low level -------------------------------------------------------------------------
-    def _rows(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        result = self._conn.execute(cypher, params or {})
+    def rows(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        result = self.connection.execute(cypher, params or {})
         if isinstance(result, list):  # several statements: the last one answers
             result = result[-1]
         cols = result.get_column_names()
@@ -149,7 +148,7 @@ class LadybugStore:
         (graph/ladybug_adhoc.py); ``open_lock`` (with this store's own) is held while it opens."""
         from graph import ladybug_adhoc
 
-        lock = _both(self._lock, open_lock) if open_lock is not None else self._lock
+        lock = _both(self.lock, open_lock) if open_lock is not None else self.lock
         return ladybug_adhoc.run(self.location, statement, params, limit=limit, timeout=timeout, open_lock=lock)
 
     def read(
@@ -161,11 +160,11 @@ class LadybugStore:
         columns: Sequence[str] | None = None,  # rows are local: nothing to batch
     ) -> list[dict[str, Any]]:
         """Run in a read-only transaction, so a write clause is refused by the engine itself."""
-        with self._lock:
-            self._conn.set_query_timeout(int(timeout * 1000) if timeout else 0)
-            self._conn.execute("BEGIN TRANSACTION READ ONLY")
+        with self.lock:
+            self.connection.set_query_timeout(int(timeout * 1000) if timeout else 0)
+            self.connection.execute("BEGIN TRANSACTION READ ONLY")
             try:
-                return self._rows(cypher, params)
+                return self.rows(cypher, params)
             except RuntimeError as exc:
                 if "interrupted" in str(exc).lower():
                     raise QueryTimeoutError(
@@ -179,41 +178,42 @@ class LadybugStore:
                     ) from None
                 raise
             finally:
-                self._rollback()
-                self._conn.set_query_timeout(0)
+                self.rollback()
+                self.connection.set_query_timeout(0)
 
     # -- reads used by the planner and subgraphs ---------------------------------------------
     def nodes(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         ids = list(dict.fromkeys(ids))
         if not ids:
             return {}
-        rows = self._rows(f"UNWIND $ids AS i MATCH (n:Node {{id: i}}) RETURN {NODE_RETURN}", {"ids": ids})
+        rows = self.rows(f"UNWIND $ids AS i MATCH (n:Node {{id: i}}) RETURN {NODE_RETURN}", {"ids": ids})
         return {r["id"]: r for r in rows}
 
-    def _existing_ids(self, ids: list[str]) -> set[str]:
-        return {r["id"] for r in self._rows("UNWIND $ids AS i MATCH (n:Node {id: i}) RETURN n.id AS id", {"ids": ids})}
+    def existing_ids(self, ids: list[str]) -> set[str]:
+        return {r["id"] for r in self.rows("UNWIND $ids AS i MATCH (n:Node {id: i}) RETURN n.id AS id", {"ids": ids})}
 
-    def _fetch_edges(self, keys: list[EdgeKey]) -> dict[EdgeKey, dict[str, Any]]:
-        """Expand out of each distinct source and keep the wanted keys (only these get their
-        provenance: in a bulk group another edge of the source may point to a staged row).
+    def fetch_edges(self, keys: list[EdgeKey]) -> dict[EdgeKey, dict[str, Any]]:
+        """:func:`graph.store.wanted_edges`; only the wanted edges get their provenance (in a bulk
+        group another edge of the source may point to a staged row)."""
 
-        Measured: ~20x faster than matching each (source, target) pair with UNWIND here.
-        """
-        wanted = set(keys)
-        found: dict[EdgeKey, dict[str, Any]] = {}
-        by_type: dict[str, set[str]] = {}
-        for etype, src, _dst, _kind in keys:
-            by_type.setdefault(etype, set()).add(src)
-        for etype, sources in by_type.items():
+        def out_of(etype: str, sources: list[str]) -> Iterable[tuple[str, str, dict[str, Any]]]:
             query = (
                 f"UNWIND $ids AS i MATCH (a:Node {{id: i}})-[e:{EdgeType(etype).value}]->(b:Node) "
                 f"RETURN a.id AS source, b.id AS target, {EDGE_RETURN}"
             )
-            rows = self._rows(query, {"ids": sorted(sources)})
-            keep = [r for r in rows if (etype, r["source"], r["target"], r["kind"] or "") in wanted]
-            for row in provenance.attach(self._rows, keep):
-                found[(etype, row["source"], row["target"], row["kind"] or "")] = row
-        return found
+            return ((r["source"], r["target"], r) for r in self.rows(query, {"ids": sources}))
+
+        found = wanted_edges(keys, out_of)
+        return dict(zip(found, provenance.attach(self.rows, list(found.values())), strict=True))
+
+    def degree(self, node_id: str) -> dict[str, dict[str, int]]:
+        """Edges per type out of and into one node: ``{type: {"out": n, "in": n}}``."""
+        return _degree(self.read, "label(e)", node_id)
+
+    def subgraph(self, ids: Iterable[str]) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+        """``(nodes(ids), edges_among(ids))``."""
+        ids = list(dict.fromkeys(ids))
+        return self.nodes(ids), self.edges_among(ids)
 
     def edges_among(self, ids: Iterable[str], types: Iterable[str] | None = None) -> list[dict[str, Any]]:
         """Up to :data:`TARGETS_IN_ENGINE` ids the engine keeps the edges whose target is one too;
@@ -222,15 +222,15 @@ class LadybugStore:
         wanted = set(ids) if len(ids) > TARGETS_IN_ENGINE else None
         where = "WHERE b.id IN $ids " if wanted is None else ""
         out: list[dict[str, Any]] = []
-        with self._lock:
+        with self.lock:
             for etype in types or [t.value for t in EdgeType]:
                 query = (
                     f"UNWIND $ids AS i MATCH (a:Node {{id: i}})-[e:{EdgeType(etype).value}]->(b:Node) {where}"
                     f"RETURN a.id AS source, b.id AS target, {EDGE_RETURN}"
                 )
-                rows = self._rows(query, {"ids": ids})
+                rows = self.rows(query, {"ids": ids})
                 out += [{"type": etype, **r} for r in rows if wanted is None or r["target"] in wanted]
-            return provenance.attach(self._rows, out)  # one lookup for every type's edges
+            return provenance.attach(self.rows, out)  # one lookup for every type's edges
 
     # -- writes -----------------------------------------------------------------------------
     def write_batch(
@@ -242,26 +242,26 @@ class LadybugStore:
         known: KnownRows | None = None,
     ) -> LoadReport:
         batch = as_batch(nodes, edges, checkpoint)
-        with self._lock:
-            self._conn.execute("BEGIN TRANSACTION")
+        with self.lock:
+            self.connection.execute("BEGIN TRANSACTION")
             try:
-                plan = plan_batch(batch, self.nodes, self._fetch_edges, self._existing_ids, known)
+                plan = plan_batch(batch, self.nodes, self.fetch_edges, self.existing_ids, known)
                 if plan.new_nodes:
                     self._copy("Node", plan.new_nodes)
-                fresh = provenance.unwritten(self._rows, provenance.texts_of([*plan.new_edges, *plan.changed_edges]))
+                fresh = provenance.unwritten(self.rows, provenance.texts_of([*plan.new_edges, *plan.changed_edges]))
                 if fresh:
                     self._copy("Provenance", [{"key": k, "value": v} for k, v in fresh.items()])
                 for etype in EdgeType:
                     new = [r for r in plan.new_edges if r["type"] == etype.value]
                     if new:
                         self._copy(etype.value, new)
-                self._set_changed(plan)
+                self.set_changed(plan)
                 if batch.checkpoint:
                     key, value = batch.checkpoint
-                    self._conn.execute("MERGE (c:Checkpoint {key: $k}) SET c.value = $v", {"k": key, "v": value})
-                self._conn.execute("COMMIT")
+                    self.connection.execute("MERGE (c:Checkpoint {key: $k}) SET c.value = $v", {"k": key, "v": value})
+                self.connection.execute("COMMIT")
             except BaseException:
-                self._rollback()
+                self.rollback()
                 raise
         return plan.report
 
@@ -271,27 +271,27 @@ class LadybugStore:
         """Stage new rows on disk and commit them in groups (graph/ladybug_bulk.py says why)."""
         return staged_bulk(self, commit_rows)
 
-    def _set_changed(self, plan: BatchPlan) -> None:
+    def set_changed(self, plan: BatchPlan) -> None:
         """Write the planned changes to rows that exist (inside the caller's transaction)."""
         if plan.changed_nodes:
             sets = ", ".join(f"n.{c} = CAST(r.{c} AS {t})" for c, t in NODE_COLUMNS.items() if c != "id")
-            self._conn.execute(
+            self.connection.execute(
                 f"UNWIND $rows AS r MATCH (n:Node {{id: r.id}}) SET {sets}", {"rows": plan.changed_nodes}
             )
         for etype in EdgeType:
             changed = [rel_row(r) for r in plan.changed_edges if r["type"] == etype.value]
             if changed:
                 sets = ", ".join(f"e.{c} = CAST(r.{c} AS {t})" for c, t in REL_COLUMNS.items() if c != "kind")
-                self._conn.execute(
+                self.connection.execute(
                     f"UNWIND $rows AS r MATCH (a:Node {{id: r.source}})-[e:{etype.value}]->"
                     f"(b:Node {{id: r.target}}) WHERE e.kind = r.kind SET {sets}",
                     {"rows": changed},
                 )
 
-    def _rollback(self) -> None:
+    def rollback(self) -> None:
         """Ladybug already rolls back a transaction whose statement failed; roll back the rest."""
         try:
-            self._conn.execute("ROLLBACK")
+            self.connection.execute("ROLLBACK")
         except RuntimeError as exc:
             if "No active transaction" not in str(exc):
                 raise
@@ -307,7 +307,7 @@ class LadybugStore:
         try:
             pq.write_table(store_table(table, rows), tmp, compression="none")
             # COPY takes no parameter for a file; the path is our own mkstemp name, not input.
-            self._conn.execute(f"COPY {table} FROM '{tmp}'")
+            self.connection.execute(f"COPY {table} FROM '{tmp}'")
         finally:
             os.unlink(tmp)
 
@@ -319,13 +319,13 @@ class LadybugStore:
         return read_checkpoint(self, key)
 
     def clear(self) -> None:
-        with self._lock:
-            self._conn.execute("MATCH (n:Node) DETACH DELETE n")
-            self._conn.execute("MATCH (c:Checkpoint) DELETE c")
-            self._conn.execute("MATCH (p:Provenance) DELETE p")
+        with self.lock:
+            self.connection.execute("MATCH (n:Node) DETACH DELETE n")
+            self.connection.execute("MATCH (c:Checkpoint) DELETE c")
+            self.connection.execute("MATCH (p:Provenance) DELETE p")
 
     def close(self) -> None:
-        self._conn.close()
+        self.connection.close()
         self._db.close()
 
     def __enter__(self) -> LadybugStore:

@@ -31,15 +31,12 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from graph import neo4j_derived
 from graph.errors import StoreError
 from graph.schema import EDGE_COLUMNS, NODE_COLUMNS, provenance_of
 from graph.store import Batch, LoadReport, chunks, missing_endpoint
-
-if TYPE_CHECKING:
-    from graph.neo4j_store import Neo4jStore
 
 log = logging.getLogger("lineage.bulk")
 
@@ -60,6 +57,18 @@ KEPT_BACK, UPDATED = -1, -2
 COUNTED = ("CITES", *neo4j_derived.COUNTED)
 #: Targets whose derived counts are refreshed in one transaction after the import.
 COUNT_BATCH = 20_000
+
+
+class ImportTarget(Protocol):
+    """What an import needs of the Neo4j store (:class:`graph.neo4j_store.Neo4jStore` is one): reads
+    and batch writes, dropping and re-opening its connection around the server's restart, and
+    refreshing derived counts. Stated here so the store and this module do not import each other."""
+
+    def read(self, cypher: str, params: dict[str, Any] | None = None, **kw: Any) -> list[dict[str, Any]]: ...
+    def write_batch(self, nodes: Any, edges: Any = (), checkpoint: Any = None, **kw: Any) -> LoadReport: ...
+    def disconnect(self) -> None: ...
+    def connect(self) -> None: ...
+    def refresh_counts(self, new_edges: list[dict[str, Any]]) -> None: ...
 
 
 class OfflineImporter(Protocol):
@@ -234,7 +243,7 @@ class Staging:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def is_empty(store: Neo4jStore) -> bool:
+def is_empty(store: ImportTarget) -> bool:
     """No node at all, apart from the derived-properties marker every store writes on open."""
     rows = store.read(
         "RETURN EXISTS { MATCH (n) WHERE NOT (n:Checkpoint AND n.key = $marker) } AS any",
@@ -245,7 +254,7 @@ def is_empty(store: Neo4jStore) -> bool:
 
 @contextmanager
 def importing(
-    store: Neo4jStore, server: OfflineImporter, late: LoadReport | None = None
+    store: ImportTarget, server: OfflineImporter, late: LoadReport | None = None
 ) -> Iterator[Callable[[Batch], LoadReport]]:
     """:meth:`graph.store.GraphStore.bulk` by import (see the module docstring). The counts of
     rows kept back, written after the last batch, are added to ``late``."""
@@ -263,7 +272,7 @@ def importing(
         staging.discard()
 
 
-def finish(store: Neo4jStore, server: OfflineImporter, staging: Staging) -> LoadReport:
+def finish(store: ImportTarget, server: OfflineImporter, staging: Staging) -> LoadReport:
     """Import the staged files, then write what was kept back, the counts and the checkpoint."""
     if staging.nodes == 0 and staging.edges == 0:
         return _write_rest(store, staging)  # nothing to import (every line skipped, say)
@@ -274,13 +283,13 @@ def finish(store: Neo4jStore, server: OfflineImporter, staging: Staging) -> Load
         f"{staging.nodes:,}",
         f"{staging.edges:,}",
     )
-    store._disconnect()
+    store.disconnect()
     try:
         server.import_offline(args, staging.dir / "import.log")
     except Exception as exc:  # the server's own error type lives in the app (lineage/)
         raise StoreError(str(exc)) from exc
     finally:
-        store._connect()
+        store.connect()
     imported = time.perf_counter()
     store.read("CALL db.awaitIndexes(3600)")  # the constraints and indexes made on connecting
     indexed = time.perf_counter()
@@ -296,13 +305,13 @@ def finish(store: Neo4jStore, server: OfflineImporter, staging: Staging) -> Load
     return report
 
 
-def _write_rest(store: Neo4jStore, staging: Staging) -> LoadReport:
+def _write_rest(store: ImportTarget, staging: Staging) -> LoadReport:
     """Kept-back rows through transactions (merged as any load merges), then counts and checkpoint."""
     report = LoadReport()
     for kept in staging.deferred:  # in load order, as the batches came
         report += store.write_batch(kept)
     for part in chunks(sorted(staging.counted), COUNT_BATCH):
-        store._refresh_counts([{"type": t, "target": target} for t, target in part])
+        store.refresh_counts([{"type": t, "target": target} for t, target in part])
     if staging.checkpoint:
         store.write_batch(Batch(checkpoint=staging.checkpoint))
     report.batches = 0  # the loader counted the batches as they came

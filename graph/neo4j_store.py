@@ -37,6 +37,10 @@ from graph.store import (
     graph_counts,
     plan_batch,
     read_checkpoint,
+    wanted_edges,
+)
+from graph.store import (
+    degree_of as _degree,
 )
 
 T = TypeVar("T")
@@ -136,6 +140,9 @@ class Neo4jStore:
     """A :class:`graph.store.GraphStore` on a Neo4j database."""
 
     backend = "neo4j"
+    #: Other clients may write the same database: nothing may be cached across calls, and the
+    #: driver is thread-safe, so calls run concurrently.
+    single_writer = False
     bulk_tables = None  # rows go over Bolt as they are
 
     def __init__(
@@ -151,9 +158,9 @@ class Neo4jStore:
         import into its empty database (:mod:`graph.neo4j_import`); None for any other."""
         self.location, self.database, self.server = uri, database, server
         self._auth = (user, password) if password is not None else None
-        self._connect()
+        self.connect()
 
-    def _connect(self) -> None:
+    def connect(self) -> None:
         try:
             # Server notifications ("label does not exist" on a young database) are noise to users
             # and were printed to their terminals; errors still raise.
@@ -163,7 +170,7 @@ class Neo4jStore:
             raise _friendly(self.location, exc) from None
         self._ensure_constraints()
 
-    def _disconnect(self) -> None:
+    def disconnect(self) -> None:
         self._driver.close()
 
     def _session(self, read: bool = False) -> neo4j.Session:
@@ -288,27 +295,21 @@ class Neo4jStore:
 
     @staticmethod
     def _edges_tx(tx: neo4j.ManagedTransaction, keys: list[EdgeKey]) -> dict[EdgeKey, dict[str, Any]]:
-        """Expand out of each distinct source once and keep the wanted keys.
+        """:func:`graph.store.wanted_edges` inside the write transaction."""
 
-        Matching each (source, target) pair was the slowest step of a re-load (measured);
-        sources have few out-edges, so one expansion per source is cheap.
-        """
-        wanted = set(keys)
-        found: dict[EdgeKey, dict[str, Any]] = {}
-        by_type: dict[str, set[str]] = {}
-        for etype, src, _dst, _kind in keys:
-            by_type.setdefault(etype, set()).add(src)
-        for etype, sources in by_type.items():
+        def out_of(etype: str, sources: list[str]) -> Iterable[tuple[str, str, dict[str, Any]]]:
             inner = (
                 f"MATCH (a:Node {{id: i}})-[e:{EdgeType(etype).value}]->(b:Node) "
                 "WITH {source: a.id, target: b.id, p: properties(e)} AS row"
             )
-            for rec in run_collected(tx, inner, sorted(sources)):
-                props = {k: rec["p"].get(k) for k in EDGE_KEYS}
-                key = (etype, rec["source"], rec["target"], props["kind"] or "")
-                if key in wanted:
-                    found[key] = props
-        return found
+            for rec in run_collected(tx, inner, sources):
+                yield rec["source"], rec["target"], {k: rec["p"].get(k) for k in EDGE_KEYS}
+
+        return wanted_edges(keys, out_of)
+
+    def degree(self, node_id: str) -> dict[str, dict[str, int]]:
+        """Edges per type out of and into one node: ``{type: {"out": n, "in": n}}``."""
+        return _degree(self.read, "type(e)", node_id)
 
     def edges_among(self, ids: Iterable[str], types: Iterable[str] | None = None) -> list[dict[str, Any]]:
         ids = list(dict.fromkeys(ids))
@@ -400,7 +401,7 @@ class Neo4jStore:
             return neo4j_import.importing(self, self.server, late)
         return batch_by_batch(self)
 
-    def _refresh_counts(self, new_edges: list[dict[str, Any]]) -> None:
+    def refresh_counts(self, new_edges: list[dict[str, Any]]) -> None:
         with self._session() as session:
             session.execute_write(lambda tx: neo4j_derived.refresh_counts(tx, new_edges))
 

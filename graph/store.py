@@ -126,6 +126,9 @@ class GraphStore(Protocol):
 
     backend: str  # "ladybug" | "neo4j"
     location: str
+    #: Capability: this process is the only writer (reads may be cached until its next write, and
+    #: its calls must be serialised); False where other clients may write (Neo4j).
+    single_writer: bool
     #: How a bulk load's batches should be sealed ahead of the writer (:meth:`Batch.seal`), or None.
     bulk_tables: Callable[[Batch], dict[str, Any]] | None
 
@@ -176,6 +179,12 @@ class GraphStore(Protocol):
     def nodes(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """Properties of the given node ids that exist."""
 
+    def subgraph(self, ids: Iterable[str]) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+        """``(nodes(ids), edges_among(ids))``, in one round trip where the backend can."""
+
+    def degree(self, node_id: str) -> dict[str, dict[str, int]]:
+        """Edges per type out of and into one node: ``{type: {"out": n, "in": n}}``."""
+
     def edges_among(self, ids: Iterable[str], types: Iterable[str] | None = None) -> list[dict[str, Any]]:
         """Edges whose both ends are in ``ids``: dicts with type, source, target and properties."""
 
@@ -210,6 +219,35 @@ def graph_counts(store: GraphStore) -> dict[str, int]:
     for etype in EdgeType:
         out[etype.value] = store.read(f"MATCH ()-[e:{etype.value}]->() RETURN count(e) AS n")[0]["n"]
     return out
+
+
+def degree_of(read: Callable[..., list[dict[str, Any]]], type_of: str, node_id: str) -> dict[str, dict[str, int]]:
+    """Edges per type out of and into a node; ``type_of`` is the engine's edge-type function."""
+    degree: dict[str, dict[str, int]] = {}
+    for direction, pattern in (("out", "(n:Node {id: $id})-[e]->(:Node)"), ("in", "(n:Node {id: $id})<-[e]-(:Node)")):
+        for row in read(f"MATCH {pattern} RETURN {type_of} AS type, count(e) AS n", {"id": node_id}):
+            degree.setdefault(row["type"], {"out": 0, "in": 0})[direction] = row["n"]
+    return dict(sorted(degree.items()))
+
+
+def wanted_edges(
+    keys: Iterable[EdgeKey], out_of: Callable[[str, list[str]], Iterable[tuple[str, str, dict[str, Any]]]]
+) -> dict[EdgeKey, dict[str, Any]]:
+    """The stored edges among ``keys`` (the batch planner's look-up, shared by every backend):
+    ``out_of(type, sources)`` gives ``(source, target, row)`` for every edge of that type out of
+    the sources, each distinct source once; the rows whose key is wanted are kept. Expanding out
+    of sources (few out-edges each) is much cheaper than matching each (source, target) pair."""
+    wanted = set(keys)
+    by_type: dict[str, set[str]] = {}
+    for etype, src, _dst, _kind in wanted:
+        by_type.setdefault(etype, set()).add(src)
+    found: dict[EdgeKey, dict[str, Any]] = {}
+    for etype, sources in by_type.items():
+        for source, target, row in out_of(etype, sorted(sources)):
+            key = (etype, source, target, row.get("kind") or "")
+            if key in wanted:
+                found[key] = row
+    return found
 
 
 def read_checkpoint(store: GraphStore, key: str) -> str | None:

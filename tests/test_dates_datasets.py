@@ -330,7 +330,7 @@ def test_an_older_embedded_store_opens_with_the_new_table_and_column(tmp_path) -
     finally:
         store.close()
     assert set(NODE_COLUMNS) <= {
-        c["name"] for c in open_store("ladybug", path=path)._rows("CALL table_info('Node') RETURN name")
+        c["name"] for c in open_store("ladybug", path=path).rows("CALL table_info('Node') RETURN name")
     }
 
 

@@ -50,7 +50,7 @@ def records() -> list:
 
 
 def provenance_rows(store) -> int:
-    return store._rows("MATCH (p:Provenance) RETURN count(p) AS n")[0]["n"]
+    return store.rows("MATCH (p:Provenance) RETURN count(p) AS n")[0]["n"]
 
 
 def test_a_provenance_shared_by_edges_is_stored_once_and_every_edge_gets_it_back(tmp_path: Path) -> None:
@@ -113,7 +113,7 @@ def test_a_store_written_with_provenance_on_every_edge_is_moved_over_when_opened
     got = sorted(store.edges_among(ids), key=lambda e: (e["type"], e["source"]))
     assert got == expected
     assert provenance_rows(store) == 2
-    columns = {r["name"] for r in store._rows("CALL table_info('AUTHORED') RETURN name")}
+    columns = {r["name"] for r in store.rows("CALL table_info('AUTHORED') RETURN name")}
     assert "prov" in columns and "sources" not in columns
     store.close()
     again = open_store("ladybug", path=path)  # opening it again finds nothing to move
@@ -132,7 +132,7 @@ def test_a_key_that_holds_another_provenance_is_refused_and_nothing_is_written(t
             "retrieved": ["2026-12-01"],
         }
     )
-    store._rows('CREATE (:Provenance {key: $k, value: \'[["curated"],["x"],[1.0],["2026-01-01"]]\'})', {"k": key})
+    store.rows('CREATE (:Provenance {key: $k, value: \'[["curated"],["x"],[1.0],["2026-01-01"]]\'})', {"k": key})
     with pytest.raises(StoreError, match=f"provenance key {key}"):
         upsert(store, [*records()[:5], edge])
     assert store.counts().get("Paper", 0) == 0  # the batch rolled back

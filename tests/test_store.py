@@ -134,7 +134,7 @@ def test_write_batch_rolls_back_when_the_engine_fails_mid_batch(store, monkeypat
 
         def copy_then_fail(self, table, rows):
             if table != "Node":
-                self._conn.execute("THIS IS NOT CYPHER")
+                self.connection.execute("THIS IS NOT CYPHER")
             return original(self, table, rows)
 
         monkeypatch.setattr(type(store), "_copy", copy_then_fail)
