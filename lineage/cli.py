@@ -8,17 +8,28 @@ Every command works on the embedded store by default (no server); set ``NEO4J_UR
 from __future__ import annotations
 
 import sys
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
 from graph.errors import LineageError
+from lineage import cli_arxiv, cli_explain, cli_lineage_sources, cli_query, cli_serve
+from lineage.cli_common import (
+    console,
+    err,
+    format_params,
+    opened,
+    parse_params,
+    print_error,
+    print_report,
+    write_viz,
+)
 from lineage.output import print_rows
 from lineage.settings import Settings
+
+__all__ = ["app", "console", "err", "format_params", "opened", "parse_params", "print_report", "run", "write_viz"]
 
 app = typer.Typer(
     help="LLM Lineage: where a model or method comes from, and what came of it.",
@@ -34,9 +45,6 @@ neo4j_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(neo4j_app, name="neo4j")
-
-console = Console()
-err = Console(stderr=True)
 
 
 @app.callback()
@@ -66,26 +74,6 @@ def main(
     ctx.obj = settings
 
 
-@contextmanager
-def opened(ctx: typer.Context):
-    store = ctx.obj.open_store()
-    try:
-        yield store
-    finally:
-        store.close()
-
-
-def parse_params(pairs: list[str] | None) -> dict[str, Any]:
-    """``['id=model:zephyr-7b', 'depth=4']`` → dict; a pair without ``=`` is an error naming it."""
-    out: dict[str, Any] = {}
-    for pair in pairs or []:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise LineageError(f"parameter {pair!r} must be written key=value")
-        out[key.strip()] = value.strip()
-    return out
-
-
 # --- load ----------------------------------------------------------------------------------
 
 
@@ -107,14 +95,6 @@ def load_curated_cmd(
         report = load_curated(store, file or CURATED_FILE, batch_size=ctx.obj.batch_size)
         report += tie_checkpoints(store)  # card nodes of repos the curated models list
     print_report(report, f"curated ({file or CURATED_FILE})")
-
-
-def print_report(report: Any, what: str) -> None:
-    console.print(
-        f"loaded {what}: nodes {report.nodes_added} added, {report.nodes_updated} updated, "
-        f"{report.nodes_unchanged} unchanged; edges {report.edges_added} added, {report.edges_updated} updated, "
-        f"{report.edges_unchanged} unchanged"
-    )
 
 
 # --- query ---------------------------------------------------------------------------------
@@ -173,21 +153,6 @@ def query_cmd(
     if export_to and export_format:
         written = export(exported, export_format, export_to)
         err.print(f"wrote {written} ({export_format}, {exported.number_of_nodes()} nodes)")
-
-
-def format_params(params: dict[str, Any]) -> str:
-    return " ".join(
-        f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in params.items() if v not in ([], None)
-    )
-
-
-def write_viz(graph: Any, path: Path, title: str, layout: str = "force") -> None:
-    from viz import write_page
-
-    result = write_page(graph, path, title=title, layout=layout)
-    if getattr(result, "warning", None):
-        err.print(f"warning: {result.warning}")
-    console.print(f"wrote {path} ({graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges)")
 
 
 # --- viz -----------------------------------------------------------------------------------
@@ -400,8 +365,17 @@ def demo_cmd(
             server.stop()
 
 
-# Commands that live in their own modules register themselves on the apps above.
-from lineage import cli_arxiv, cli_explain, cli_lineage_sources, cli_query, cli_serve  # noqa: E402,F401
+# --- commands defined in their own modules, registered here (order = order in --help) ------
+
+load_app.command("arxiv")(cli_arxiv.load_arxiv_cmd)
+load_app.command("snapshot")(cli_arxiv.load_snapshot_cmd)
+load_app.command("citations")(cli_lineage_sources.load_citations_cmd)
+load_app.command("hf-cards")(cli_lineage_sources.load_hf_cards_cmd)
+app.add_typer(cli_lineage_sources.extract_app, name="extract")
+app.command("cite")(cli_explain.cite_cmd)
+app.command("explain")(cli_explain.explain_cmd)
+app.command("cypher")(cli_query.cypher_cmd)
+app.command("serve")(cli_serve.serve_cmd)
 
 
 def run() -> None:
@@ -412,7 +386,7 @@ def run() -> None:
     except LineageError as exc:
         if debug:
             raise
-        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        print_error(exc)
         sys.exit(1)
 
 

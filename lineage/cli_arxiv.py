@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from lineage.cli import console, err, load_app, opened, print_report
+from lineage.cli_common import console, err, opened, print_report
 
 BATCH_SIZE = 50_000  # = loaders.arxiv_snapshot.BATCH_SIZE; not imported, to keep --help fast
 
@@ -90,7 +90,6 @@ def _day(value: dt.datetime | None) -> dt.date | None:
     return value.date() if value else None
 
 
-@load_app.command("arxiv")
 def load_arxiv_cmd(
     ctx: typer.Context,
     ids: Annotated[
@@ -157,7 +156,6 @@ def load_arxiv_cmd(
     summarise(report, what)
 
 
-@load_app.command("snapshot")
 def load_snapshot_cmd(
     ctx: typer.Context,
     file: Annotated[

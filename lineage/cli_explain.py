@@ -1,6 +1,6 @@
 """``lineage cite`` and ``lineage explain``: a node's lineage as BibTeX, and why A traces to B.
 
-Importing this module registers the commands on :data:`lineage.cli.app`. Both take ids the way
+The commands are plain functions; :mod:`lineage.cli` registers them. Both take ids the way
 users know them (``zephyr``, ``HuggingFaceH4/zephyr-7b-beta``, ``2310.06825``): the saved
 queries they run resolve them (:mod:`queries.resolve`).
 """
@@ -14,10 +14,9 @@ from typing import Annotated
 import typer
 
 from graph.errors import LineageError
-from lineage.cli import app, console, err, opened
+from lineage.cli_common import console, err, opened
 
 
-@app.command("cite")
 def cite_cmd(
     ctx: typer.Context,
     node: Annotated[str, typer.Argument(help="The model, method or paper (any id, repo id or name).")],
@@ -48,7 +47,6 @@ def cite_cmd(
     typer.echo(bibtex(graph), nl=False)
 
 
-@app.command("explain")
 def explain_cmd(
     ctx: typer.Context,
     source: Annotated[str, typer.Argument(help="The newer thing (e.g. zephyr).")],

@@ -13,10 +13,10 @@ from typing import Annotated, Any
 import typer
 
 from graph.errors import LineageError
-from lineage.cli import app, console, err, load_app, opened, print_report
+from lineage.cli_common import console, err, opened, print_report
 
+#: ``lineage extract``; :mod:`lineage.cli` adds it to the app.
 extract_app = typer.Typer(help="Derive edges from text already in the graph.", no_args_is_help=True)
-app.add_typer(extract_app, name="extract")
 
 MAX_LISTED = 20  # failures printed one by one; the rest are counted
 
@@ -55,7 +55,6 @@ def _ids(value: str | None) -> list[str] | None:
     return ids
 
 
-@load_app.command("citations")
 def load_citations_cmd(
     ctx: typer.Context,
     file: Annotated[
@@ -119,7 +118,6 @@ def load_citations_cmd(
     summarise(report, f"citations from {source}")
 
 
-@load_app.command("hf-cards")
 def load_hf_cards_cmd(
     ctx: typer.Context,
     directory: Annotated[

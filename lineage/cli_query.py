@@ -1,6 +1,6 @@
 """``lineage cypher``: ad-hoc read-only Cypher from the command line.
 
-Importing this module registers the command on :data:`lineage.cli.app`. The statement goes
+The command is a plain function :mod:`lineage.cli` registers. The statement goes
 through :func:`queries.adhoc.run_read_only`: writes, ``LOAD CSV``, procedure calls and ``USE``
 are refused with a one-line error naming the clause (exit 1), the engine runs it in a read
 transaction with a timeout, and at most ``--limit`` rows come back.
@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from graph.errors import LineageError
-from lineage.cli import app, console, err, opened, parse_params
+from lineage.cli_common import console, err, opened, parse_params
 from lineage.output import print_rows
 from queries.adhoc import DEFAULT_ROW_LIMIT, check_read_only, run_read_only
 
@@ -29,7 +29,6 @@ def parse_value(text: str) -> Any:
         return text
 
 
-@app.command("cypher")
 def cypher_cmd(
     ctx: typer.Context,
     statement: Annotated[str, typer.Argument(help="One read-only Cypher statement (quote it).")],

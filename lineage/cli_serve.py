@@ -6,10 +6,9 @@ from typing import Annotated
 
 import typer
 
-from lineage.cli import app, console
+from lineage.cli_common import console
 
 
-@app.command("serve")
 def serve_cmd(
     ctx: typer.Context,
     host: Annotated[str, typer.Option("--host", help="Interface to listen on (0.0.0.0 for every one).")] = "127.0.0.1",

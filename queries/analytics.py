@@ -1,6 +1,6 @@
 """Analytics Cypher does badly, run in networkx on a subgraph fetched through the store.
 
-Each one is registered like a saved query (an :class:`queries.registry.Analytic`): parameters
+Each one is registered like a saved query (an :class:`queries.spec.Analytic`): parameters
 declared in the header grammar and validated by the registry, rows plus a networkx subgraph
 back, run with ``lineage query NAME key=value`` or :func:`queries.registry.run_query`.
 
@@ -34,7 +34,7 @@ from graph.errors import QueryError
 from graph.ids import InvalidIdError, label_of
 from graph.schema import CONTRAST_KINDS, EdgeType
 from graph.store import GraphStore, to_networkx
-from queries.registry import Analytic, parse_param
+from queries.spec import Analytic, parse_param
 
 __all__ = [
     "ANALYTICS",

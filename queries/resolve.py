@@ -27,6 +27,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from graph.errors import NodeNotFoundError, QueryError
@@ -34,6 +35,7 @@ from graph.ids import SLUG, InvalidIdError, normalize_id
 from graph.neo4j_derived import SEPARATOR
 from graph.store import GraphStore
 from loaders.checkpoints import HF_PREFIX, is_repo_id
+from queries.spec import QUERY_DIR, SavedQuery, parse_query_file
 
 #: More exact matches than this and the name is not worth listing in full.
 MAX_CANDIDATES = 20
@@ -161,19 +163,23 @@ def suggest(store: GraphStore, text: str, n: int = 3) -> list[str]:
     when they are too few are model and method names compared fuzzily (``mistrel``). Comparing
     every paper's title in Python took 4 s at 93k nodes, and would take minutes at arXiv scale.
     """
-    from queries.registry import get_query
-
     if len(text) > 100:
         return []
     needle = text.lower().partition(":")[2] or text.lower()
     if not needle.strip():
         return []
-    search = get_query("search")
+    search = _search_query()
     found = store.read(search.text(store.backend), {"q": needle, "limit": 50}, columns=search.returns)
     scored = _scored(needle, found)
     if len(scored) < n:
         scored |= _scored(needle, store.read(_NAMED))
     return [node_id for node_id, _ in sorted(scored.items(), key=lambda s: (-s[1], s[0]))[:n]]
+
+
+@cache
+def _search_query() -> SavedQuery:
+    """The saved ``search`` query, read from its file (the registry, which lists it, imports this module)."""
+    return parse_query_file(QUERY_DIR / "search.cypher")
 
 
 def _scored(needle: str, rows: list[dict[str, Any]]) -> dict[str, float]:
