@@ -38,9 +38,10 @@ class ServiceStore:
     def __init__(self, store: GraphStore, timeout: float | None = 10.0, *, cache_size: int = 1024) -> None:
         self.inner = store
         self.backend = store.backend
+        self.single_writer = store.single_writer
         self.location = store.location
         self.timeout = timeout
-        embedded = store.backend != "neo4j"
+        embedded = store.single_writer
         self._lock: Any = threading.RLock() if embedded else contextlib.nullcontext()
         self._cache_size = cache_size if embedded else 0
         self._cache: OrderedDict[Any, Any] = OrderedDict()
@@ -104,6 +105,15 @@ class ServiceStore:
                 return self.inner.nodes(ids)
 
         return self._cached(("nodes", tuple(ids)), compute)
+
+    def subgraph(self, ids: Iterable[str]) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+        """Through the cached :meth:`nodes` and :meth:`edges_among`."""
+        ids = list(dict.fromkeys(ids))
+        return self.nodes(ids), self.edges_among(ids)
+
+    def degree(self, node_id: str) -> dict[str, dict[str, int]]:
+        with self._lock:
+            return self.inner.degree(node_id)
 
     def edges_among(self, ids: Iterable[str], types: Iterable[str] | None = None) -> list[dict[str, Any]]:
         ids, types = list(ids), list(types) if types is not None else None

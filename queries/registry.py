@@ -266,10 +266,7 @@ def named(name: str, exc: Exception) -> LineageError:
 
 
 def subgraph_of(store: GraphStore, ids: list[str]) -> nx.MultiDiGraph:
-    """The nodes ``ids`` and the edges among them; in one round trip where the store can
-    (Neo4j's ``subgraph``), else through ``nodes`` and ``edges_among``."""
+    """The nodes ``ids`` and the edges among them (``store.subgraph``: one round trip on Neo4j)."""
     if not ids:
         return nx.MultiDiGraph()
-    both = getattr(store, "subgraph", None)
-    nodes, edges = both(ids) if callable(both) else (store.nodes(ids), store.edges_among(ids))
-    return to_networkx(nodes, edges)
+    return to_networkx(*store.subgraph(ids))
