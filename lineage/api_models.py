@@ -1,7 +1,7 @@
 """Request and response shapes of the HTTP API (they are what /openapi.json and /docs show).
 
 Saved-query parameters are not redeclared here: their one definition is the query file's
-header, validated by :func:`queries.registry.validate_params` (see ``lineage.api``).
+header, validated by :func:`queries.registry.validate_params` (see ``lineage.api_params``).
 """
 
 from __future__ import annotations
