@@ -1,7 +1,7 @@
 """Request and response shapes of the HTTP API (they are what /openapi.json and /docs show).
 
 Saved-query parameters are not redeclared here: their one definition is the query file's
-header, validated by :func:`queries.registry.validate_params` (see ``lineage.api``).
+header, validated by :func:`queries.registry.validate_params` (see ``lineage.api_params``).
 """
 
 from __future__ import annotations
@@ -38,6 +38,15 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "no such node, query or result (with suggestions where known)"},
     503: {"model": ErrorOut, "description": "the graph store is unreachable"},
 }
+#: The same errors for a route whose own media type is not JSON (an HTML page): FastAPI would
+#: otherwise document the error body under the route's media type.
+ERRORS_AS_JSON: dict[int | str, dict[str, Any]] = {
+    status: {
+        "description": doc["description"],
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+    }
+    for status, doc in ERRORS.items()
+}
 
 
 class Page(BaseModel):
@@ -57,6 +66,7 @@ class HealthOut(BaseModel):
     counts: dict[str, int] = Field(default_factory=dict, description="nodes per label and edges per type")
     error: str | None = None
     writes_enabled: bool = Field(description="whether LINEAGE_API_TOKEN is set, so /load/* accepts writes")
+    cypher_access: str = Field(description="who may run ad-hoc Cypher: token, open or off (LINEAGE_CYPHER_ACCESS)")
 
 
 class NodeOut(BaseModel):
@@ -138,6 +148,16 @@ class RowsOut(Page):
     params: dict[str, Any] = Field(description="the parameters as run: normalised ids, defaults filled in")
     columns: list[str]
     rows: list[dict[str, Any]]
+
+
+class SubgraphOut(BaseModel):
+    """Node-link JSON (networkx ``node_link_data``) of the nodes and edges a query's rows describe."""
+
+    directed: bool
+    multigraph: bool
+    graph: dict[str, Any] = Field(description="the query and its parameters as run")
+    nodes: list[dict[str, Any]]
+    edges: list[dict[str, Any]]
 
 
 class CypherIn(BaseModel):
