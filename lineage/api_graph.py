@@ -17,17 +17,6 @@ from queries.registry import get_query
 
 router = APIRouter()
 
-DEGREE = {
-    "neo4j": (
-        "MATCH (n:Node {id: $id})-[e]->(:Node) RETURN type(e) AS type, count(e) AS n",
-        "MATCH (n:Node {id: $id})<-[e]-(:Node) RETURN type(e) AS type, count(e) AS n",
-    ),
-    "ladybug": (
-        "MATCH (n:Node {id: $id})-[e]->(:Node) RETURN label(e) AS type, count(e) AS n",
-        "MATCH (n:Node {id: $id})<-[e]-(:Node) RETURN label(e) AS type, count(e) AS n",
-    ),
-}
-
 
 @router.get("/health", response_model=HealthOut, tags=["service"], responses={503: {"model": HealthOut}})
 def health(service: ServiceDep, response: Response) -> HealthOut:
@@ -56,18 +45,14 @@ def node(
     an unknown id gets suggestions, an ambiguous name its candidates."""
     node_id = resolve_id(store, id, "id")
     found = store.nodes([node_id])[node_id]
-    out_q, in_q = DEGREE.get(store.backend, DEGREE["ladybug"])
-    degree: dict[str, dict[str, int]] = {}
-    for direction, cypher in (("out", out_q), ("in", in_q)):
-        for row in store.read(cypher, {"id": node_id}):
-            degree.setdefault(row["type"], {"out": 0, "in": 0})[direction] = row["n"]
+    degree = store.degree(node_id)
     props = {k: v for k, v in found.items() if v not in (None, [], "")}
     return NodeOut(
         id=node_id,
         label=found.get("label"),
         name=found.get("name"),
         properties=jsonable(props),
-        degree=dict(sorted(degree.items())),
+        degree=degree,
         degree_total=sum(d["out"] + d["in"] for d in degree.values()),
         links={
             "ancestors": f"/lineage/{node_id}?direction=ancestors",

@@ -112,8 +112,11 @@ class ServiceStore:
         return self.nodes(ids), self.edges_among(ids)
 
     def degree(self, node_id: str) -> dict[str, dict[str, int]]:
-        with self._lock:
-            return self.inner.degree(node_id)
+        def compute() -> dict[str, dict[str, int]]:
+            with self._lock:
+                return self.inner.degree(node_id)
+
+        return self._cached(("degree", node_id), compute)
 
     def edges_among(self, ids: Iterable[str], types: Iterable[str] | None = None) -> list[dict[str, Any]]:
         ids, types = list(ids), list(types) if types is not None else None
