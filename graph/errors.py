@@ -69,7 +69,11 @@ class QueryRefusedError(QueryError):
 
 
 class QueryTimeoutError(QueryError):
-    pass
+    @classmethod
+    def after(cls, timeout: float | None, parameter: str | None = None) -> QueryTimeoutError:
+        """The one wording of a stopped query, whichever store stopped it."""
+        limit = f" ({timeout:g} s)" if timeout else ""
+        return cls(f"the query ran past the time limit{limit} and was stopped; narrow it", parameter)
 
 
 class UnknownQueryError(QueryError):

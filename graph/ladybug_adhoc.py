@@ -29,7 +29,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from graph.errors import OutOfMemoryError, QueryError, QueryRefusedError, QueryTimeoutError, StoreError
 
@@ -98,7 +98,7 @@ def run(
                 child.wait()
                 raise
         if ready != READY:
-            return _failed(child, "could not open the store for ad-hoc Cypher")
+            _failed(child, "could not open the store for ad-hoc Cypher")
         return _result(child, timeout, memory)
 
 
@@ -142,34 +142,32 @@ def _result(child: subprocess.Popen[bytes], timeout: float, memory: int) -> list
         child.wait()
         reader.join()
         if over_memory:
-            raise OutOfMemoryError(
-                f"the query was stopped: it needed more than {memory} MB ({MEMORY_ENV}); ask for less"
-            )
-        raise QueryTimeoutError(
-            f"the query ran past the time limit ({timeout:g} s) and was stopped; narrow it", "cypher"
-        )
+            raise _over_memory(memory)
+        raise QueryTimeoutError.after(timeout, "cypher")
     child.wait()
     data = out[0] if out else b""
     try:
         status, payload = pickle.loads(data)
     except Exception:
-        return _failed(child, "ad-hoc Cypher stopped without an answer")
+        _failed(child, "ad-hoc Cypher stopped without an answer")
     if status == "ok":
         return payload
     message = str(payload).strip()
     first = message.splitlines()[0][:300] if message else "unknown"
     if "interrupted" in message.lower():
-        raise QueryTimeoutError(
-            f"the query ran past the time limit ({timeout:g} s) and was stopped; narrow it", "cypher"
-        )
+        raise QueryTimeoutError.after(timeout, "cypher")
     if "buffer pool is full" in message:
-        raise OutOfMemoryError(f"the query was stopped: it needed more than {memory} MB ({MEMORY_ENV}); ask for less")
+        raise _over_memory(memory)
     if any(m in message for m in REFUSED_BY_ENGINE):
         raise QueryRefusedError(f"refused by the engine: {first}", "cypher")
     raise QueryError(f"Cypher error: {first}", "cypher")
 
 
-def _failed(child: subprocess.Popen[bytes], what: str) -> list[dict[str, Any]]:
+def _over_memory(memory: int) -> OutOfMemoryError:
+    return OutOfMemoryError(f"the query was stopped: it needed more than {memory} MB ({MEMORY_ENV}); ask for less")
+
+
+def _failed(child: subprocess.Popen[bytes], what: str) -> NoReturn:
     child.wait()
     err = (child.stderr.read() if child.stderr else b"").decode("utf-8", "replace").strip().splitlines()
     detail = err[-1][:300] if err else f"exit code {child.returncode}"

@@ -167,9 +167,7 @@ class LadybugStore:
                 return self.rows(cypher, params)
             except RuntimeError as exc:
                 if "interrupted" in str(exc).lower():
-                    raise QueryTimeoutError(
-                        f"the query ran past the time limit ({timeout:g} s) and was stopped; narrow it"
-                    ) from None
+                    raise QueryTimeoutError.after(timeout) from None
                 if "buffer pool is full" in str(exc):
                     raise OutOfMemoryError(
                         f"the embedded store ran out of memory for this query (its buffer pool is "

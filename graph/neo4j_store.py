@@ -264,11 +264,8 @@ class Neo4jStore:
             code = exc.code or ""
             message = (exc.message or code).splitlines()[0][:300]
             if any(m in code for m in _TIMED_OUT):
-                raise QueryTimeoutError(
-                    f"the query ran past the time limit ({timeout:g} s) and was stopped; narrow it"
-                    if timeout
-                    else message,
-                    parameter,
+                raise (
+                    QueryTimeoutError.after(timeout, parameter) if timeout else QueryTimeoutError(message, parameter)
                 ) from None
             if "Forbidden" in code or "AccessMode" in code:
                 raise QueryRefusedError(f"refused: {message}", parameter) from None
