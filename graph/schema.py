@@ -24,6 +24,7 @@ class Source(StrEnum):
     semantic_scholar = "semantic_scholar"
     openalex = "openalex"
     hf_card = "hf_card"
+    hf_hub = "hf_hub"
     edge_list = "edge_list"
     extracted = "extracted"
 
@@ -35,6 +36,7 @@ TRUST: dict[str, int] = {
     "semantic_scholar": 2,
     "openalex": 2,
     "hf_card": 2,
+    "hf_hub": 2,
     "edge_list": 2,
     "extracted": 1,
 }
@@ -174,6 +176,11 @@ class Model(_Node):
     release_date: dt.date | None = None
     parameters: int | None = Field(None, gt=0, description="parameter count, where known")
     hf_id: str | None = Field(None, description="Hugging Face repo id, e.g. mistralai/Mistral-7B-v0.1")
+    license: str | None = Field(None, description="declared license id as the Hub or card states it, e.g. llama2")
+    downloads: int | None = Field(None, ge=0, description="Hub downloads (last 30 days) when loaded")
+    likes: int | None = Field(None, ge=0, description="Hub likes when loaded")
+    pipeline_tag: str | None = Field(None, description="Hub task, e.g. text-generation")
+    library: str | None = Field(None, description="Hub library name, e.g. transformers")
     date: dt.date | None = Field(None, description="derived by graph.dates; set here only to carry it (an import)")
     date_source: str | None = Field(None, description="where date came from: curated, hf_card or paper:<id>")
 
@@ -266,6 +273,11 @@ NODE_COLUMNS: dict[str, str] = {
     "release_date": "STRING",
     "parameters": "INT64",
     "hf_id": "STRING",
+    "license": "STRING",
+    "downloads": "INT64",
+    "likes": "INT64",
+    "pipeline_tag": "STRING",
+    "library": "STRING",
     "note": "STRING",
     "sources": "STRING[]",
     "date": "STRING",
