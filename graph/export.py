@@ -1,7 +1,7 @@
 """Subgraph export: GraphML, GEXF, node-link JSON, neo4j-admin CSV, a Cypher script, BibTeX.
 
 Each writer takes the one subgraph form (a networkx MultiDiGraph from ``to_networkx``). JSON,
-CSV and Cypher have readers too (:mod:`graph.imports`), so an export loads back into an empty
+CSV and Cypher have readers too (:mod:`loaders.exported`), so an export loads back into an empty
 store through the normal upsert path and gives the same graph.
 """
 

@@ -20,12 +20,12 @@ from graph.backends import open_store
 from graph.dates import refresh_dates, undated
 from graph.errors import DataFileError
 from graph.export import export
-from graph.imports import READERS, graph_records
 from graph.ladybug_store import _ddl
 from graph.schema import NODE_COLUMNS, Edge, Method, Model, Paper, Provenance, Source
 from graph.store import upsert
 from loaders.arxiv_api import load_arxiv
 from loaders.curated import load_curated, read_curated
+from loaders.exported import READERS, graph_records
 from loaders.hf_cards import METHOD_TAGS, curated_methods, load_hf_cards
 from queries.registry import run_query
 
