@@ -240,13 +240,13 @@ def model_props(info: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in props.items() if v not in (None, "")}
 
 
-def hub_relations(info: dict[str, Any]) -> dict[str, str]:
-    """``{lower-case base repo: relation}`` from the repo's ``base_model:<rel>:<id>`` tags."""
-    out = {}
+def hub_relations(info: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """``{lower-case base repo: (relation, repo)}`` from the repo's ``base_model:<rel>:<id>`` tags."""
+    out: dict[str, tuple[str, str]] = {}
     for tag in info.get("tags") or []:
         m = _BASE_TAG.match(tag) if isinstance(tag, str) else None
         if m:
-            out.setdefault(m.group(2).lower(), m.group(1))
+            out.setdefault(m.group(2).lower(), (m.group(1), m.group(2)))
     return out
 
 
@@ -285,18 +285,20 @@ class Crawl:
     """The crawl's state, saved as the checkpoint after each chunk: what is left to visit."""
 
     queue: list[tuple[str, int]]
-    seen: list[str]
+    seen: set[str]  # lower-case repo ids queued or visited
     listed: dict[str, dict[str, tuple[str, str]]]  # child (lower) → {parent (lower): (relation, evidence)}
     visited: int = 0
 
     def dump(self) -> str:
-        return json.dumps({"queue": self.queue, "seen": self.seen, "listed": self.listed, "visited": self.visited})
+        return json.dumps(
+            {"queue": self.queue, "seen": sorted(self.seen), "listed": self.listed, "visited": self.visited}
+        )
 
     @classmethod
     def load(cls, text: str) -> Crawl:
         data = json.loads(text)
         listed = {c: {p: (r, e) for p, (r, e) in ps.items()} for c, ps in data["listed"].items()}
-        return cls([(r, d) for r, d in data["queue"]], data["seen"], listed, data["visited"])
+        return cls([(r, d) for r, d in data["queue"]], set(data["seen"]), listed, data["visited"])
 
 
 def crawl_plan(
@@ -313,8 +315,8 @@ def crawl_plan(
     if any(str(t).startswith("arxiv:") for t in info.get("tags") or []):
         try:
             card = read_card(where, repo, client.readme(repo), created)
-        except CardError:
-            raise
+        except CardError as exc:  # broken front matter: named; the Hub's card metadata still loads
+            notes.append(str(exc))
         except Exception as exc:
             if not _is_hub_error(exc):
                 raise
@@ -328,12 +330,11 @@ def crawl_plan(
         plan.failures.append(str(exc))
         bases = []
     tagged = hub_relations(info)
-    apply_relations(
-        plan, {p: (r, f"Hub tag base_model:{r}:{p} on {repo}") for p, r in tagged.items()}, index, when, add=False
-    )
+    by_tag = {low: (rel, f"Hub tag base_model:{rel}:{base} on {repo}") for low, (rel, base) in tagged.items()}
+    apply_relations(plan, by_tag, index, when, add=False)
     apply_relations(plan, listed, index, when, add=True)
     plan.failures += notes
-    return plan, model_props(info, card.meta), list(dict.fromkeys([*bases, *tagged]))
+    return plan, model_props(info, card.meta), list(dict.fromkeys([*bases, *(base for _, base in tagged.values())]))
 
 
 def _is_hub_error(exc: Exception) -> bool:
@@ -385,7 +386,7 @@ def load_hf_hub(
         crawl = Crawl.load(mark)
         report.notes.append(f"resumed an interrupted crawl: {crawl.visited} repo(s) were loaded before")
     else:
-        crawl = Crawl([(root, 0)], [root.lower()], {})
+        crawl = Crawl([(root, 0)], {root.lower()}, {})
     when = retrieved or dt.date.today()
     plans: list[CardPlan] = []
     props: dict[str, dict[str, Any]] = {}
@@ -419,7 +420,7 @@ def load_hf_hub(
                             evidence,
                         )
                     if parent_or_child.lower() not in crawl.seen:
-                        crawl.seen.append(parent_or_child.lower())
+                        crawl.seen.add(parent_or_child.lower())
                         crawl.queue.append((parent_or_child, level + 1))
             if len(plans) >= chunk:
                 _write(store, plans, props, report, batch_size, key, crawl)

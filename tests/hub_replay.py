@@ -18,7 +18,8 @@ as a string dump of ``huggingface_hub``'s ``ModelInfo`` and its README. The Hub'
   an ``Authorization`` header (the replay checks no token's value). A card the crawl did not
   get answers 404 ``X-Error-Code: EntryNotFound``.
 
-``faults`` lets a test put answers in front of a path (a 429 with ``Retry-After``, say);
+``faults`` lets a test put answers in front of a path (a 429 with ``Retry-After``, say), and
+``cards`` replace a repo's README with a test's own text (a broken card; never recorded data);
 ``requests`` lists what was asked, as :class:`tests.replay.Seen`.
 """
 
@@ -111,6 +112,7 @@ class HubReplay:
                     self.linked.setdefault(repo_of(url).lower(), repo_of(url))
         self.page_size = page_size
         self.faults: dict[str, list[tuple[int, dict[str, str]]]] = defaultdict(list)
+        self.cards: dict[str, str] = {}  # lower-case repo id → README text a test wrote
         self.requests: list[Seen] = []
         hub = self
 
@@ -196,7 +198,7 @@ class HubReplay:
         info = api_info(row)
         if info.get("gated") and "authorization" not in headers:
             return self._error(401, "GatedRepo", f"Access to model {repo} is restricted.")
-        card = row.get("card")
+        card = self.cards.get(repo.lower(), row.get("card"))
         if not isinstance(card, str) or card == "N/A":
             return self._error(404, "EntryNotFound", "Entry not found")
         return 200, card.encode("utf-8"), {"content-type": "text/plain; charset=utf-8"}

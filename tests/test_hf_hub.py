@@ -210,6 +210,19 @@ def test_a_429_then_200_is_retried_and_a_429_storm_is_one_line(store: GraphStore
     assert store.counts()["Model"] > 40  # the rest loaded
 
 
+def test_a_card_with_broken_yaml_is_named_and_the_model_still_loads(store: GraphStore, tmp_path: Path) -> None:
+    """A README whose front matter is not YAML: one line naming the card and line; the tree still loads."""
+    repo = "epfl-llm/meditron-7b"
+    with HubReplay() as hub:
+        hub.cards[repo.lower()] = "---\nbase_model: [meta-llama/Llama-2-7b\n---\n# a card a test broke\n"
+        report = load_hf_hub(store, ROOT, client=client(hub, tmp_path / "cache"), depth=1)
+    assert len(report.failures) == 1
+    assert report.failures[0].startswith(f"{repo}/README.md:") and "not valid YAML" in report.failures[0]
+    edges = lineage_edges(store)
+    assert (hf_model_id(repo), hf_model_id(ROOT), "fine_tuned_from") in edges  # the Hub's listing still says so
+    assert len({e for e in edges if e[1] == hf_model_id(ROOT)}) == 44
+
+
 def test_a_gated_card_is_named_and_its_metadata_still_loads(store: GraphStore, tmp_path: Path) -> None:
     """Without a token the Llama 2 README (gated) cannot be read; its card metadata still loads."""
     with HubReplay() as hub:
