@@ -67,7 +67,7 @@ _HUB_URL = re.compile(r"^https?://(?:www\.)?huggingface\.co/")
 
 
 class HubError(LineageError):
-    """One repo the Hub would not give (missing, gated, throttled for good); names the repo."""
+    """A repo the crawl could not ask about (not cached, and --offline); names the repo."""
 
 
 @dataclass

@@ -249,7 +249,9 @@ def test_cli_load_hf_summarises_and_exits_1_naming_a_missing_repo(tmp_path: Path
             "load", "hf", "epfl-llm/meditron-7b", "--depth", "1", "--cache", cache, db=tmp_path / "db", env=env
         )
         bad = lineage_cli("load", "hf", "nobody/no-such-model", "--cache", cache, db=tmp_path / "db", env=env)
+        typo = lineage_cli("load", "hf", "not a repo", "--cache", cache, db=tmp_path / "db", env=env)
     assert ok.returncode == 0, ok.stderr
     assert "failures 0" in ok.stdout and "edges" in ok.stdout
     assert bad.returncode == 1
     assert "nobody/no-such-model: not found on the Hub" in bad.stderr
+    assert typo.returncode == 1 and "not a repo: not a Hub repo id" in typo.stderr
