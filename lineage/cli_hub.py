@@ -63,7 +63,13 @@ def load_hf_cmd(
     ] = None,
     offline: Annotated[bool, typer.Option("--offline", help="Send no request: answer only from --cache.")] = False,
     rate: Annotated[float, typer.Option("--rate", min=0.1, help="At most this many requests per second.")] = 3.0,
-    restart: Annotated[bool, typer.Option("--restart", help="Ignore the checkpoint of an interrupted run.")] = False,
+    restart: Annotated[
+        bool,
+        typer.Option(
+            "--restart",
+            help="Start over: ignore the checkpoint of an unfinished run (interrupted, or stopped by --max-models).",
+        ),
+    ] = False,
 ) -> None:
     """Load the Hub's model tree around a repo: lineage edges by kind, papers, datasets, methods.
 

@@ -172,20 +172,17 @@ class HubClient:
             self._save(path, text)
         return text
 
-    def children(self, repo: str, relation: str, limit: int | None = None) -> list[str]:
-        """Repo ids the Hub lists under ``base_model:<relation>:<repo>`` (all pages).
+    def children(self, repo: str, relation: str) -> list[str]:
+        """Repo ids the Hub lists under ``base_model:<relation>:<repo>``, every page.
 
-        A list cut short by ``limit`` is not cached (a later, bigger run needs the rest)."""
+        All of them even when ``max_models`` will stop the crawl first: the rest stay in the
+        checkpoint's queue, and a page holds many ids, so listing them costs little."""
         path = self._path(f"children-{relation}", repo)
         text = self._cached(path)
         if text is not None:
             return json.loads(text)
         self._pause(repo)
-        found = []
-        for model in self.api.list_models(filter=f"base_model:{relation}:{repo}", token=self.token):
-            found.append(model.id)
-            if limit is not None and len(found) > limit:
-                return found
+        found = [model.id for model in self.api.list_models(filter=f"base_model:{relation}:{repo}", token=self.token)]
         self._save(path, json.dumps(found))
         return found
 
@@ -384,7 +381,10 @@ def load_hf_hub(
     mark = store.checkpoint(key) if resume else None
     if mark:
         crawl = Crawl.load(mark)
-        report.notes.append(f"resumed an interrupted crawl: {crawl.visited} repo(s) were loaded before")
+        report.notes.append(
+            f"went on from the checkpoint of an unfinished crawl (interrupted, or stopped by --max-models): "
+            f"{crawl.visited} repo(s) were visited before"
+        )
     else:
         crawl = Crawl([(root, 0)], {root.lower()}, {})
     when = retrieved or dt.date.today()
@@ -412,7 +412,7 @@ def load_hf_hub(
             plans.append(plan)
             props[plan.model] = facts
             if level < depth:
-                for parent_or_child, relation in _next(client, plan.card.repo_id, direction, bases, report, max_models):
+                for parent_or_child, relation in _next(client, plan.card.repo_id, direction, bases, report):
                     if relation:
                         evidence = f"Hub model tree: listed under base_model:{relation}:{plan.card.repo_id}"
                         crawl.listed.setdefault(parent_or_child.lower(), {})[plan.card.repo_id.lower()] = (
@@ -438,7 +438,7 @@ def load_hf_hub(
 
 
 def _next(
-    client: HubClient, repo: str, direction: Direction, bases: list[str], report: HubReport, max_models: int
+    client: HubClient, repo: str, direction: Direction, bases: list[str], report: HubReport
 ) -> Iterator[tuple[str, str | None]]:
     """``(repo, relation)`` to visit next: the children by relation (down) or the bases (up)."""
     if direction == "up":
@@ -447,7 +447,7 @@ def _next(
         return
     for relation in HUB_RELATIONS:
         try:
-            children = client.children(repo, relation, limit=max_models)
+            children = client.children(repo, relation)
         except Exception as exc:
             if not _is_hub_error(exc):
                 raise

@@ -92,13 +92,19 @@ def test_a_depth_2_fine_tune_traces_back_through_meditron_to_llama_2(store: Grap
     assert by_id[hf_model_id(ROOT)]["via_kind"] == "fine_tuned_from"
 
 
-def test_depth_and_max_models_bound_the_crawl(store: GraphStore, tmp_path: Path) -> None:
+def test_depth_and_max_models_bound_the_crawl_and_a_larger_bound_goes_on(store: GraphStore, tmp_path: Path) -> None:
     with HubReplay() as hub:
         report = load_hf_hub(store, ROOT, client=client(hub, tmp_path / "cache"), depth=1, max_models=20)
-    assert report.repos == 20
-    assert not store.nodes([hf_model_id("malhajar/meditron-7b-chat")])  # depth 2: not reached
-    assert any("--max-models 20" in note for note in report.notes)
-    assert report.failures == []
+        assert report.repos == 20
+        assert not store.nodes([hf_model_id("malhajar/meditron-7b-chat")])  # depth 2: not reached
+        assert any("--max-models 20" in note for note in report.notes)
+        assert report.failures == []
+        again = load_hf_hub(store, ROOT, client=client(hub, tmp_path / "cache"), depth=1, max_models=20)
+        assert again.repos == 0 and not again.changed and again.requests == 0
+        more = load_hf_hub(store, ROOT, client=client(hub, tmp_path / "cache"), depth=1, max_models=45)
+    assert more.repos == 25 and not any(note.startswith("stopped at") for note in more.notes)
+    children = store.read("MATCH (c:Node)-[:BUILDS_ON]->(p:Node {id: $p}) RETURN c.id AS c", {"p": hf_model_id(ROOT)})
+    assert len({r["c"] for r in children}) == 44  # the root's 33 fine-tunes, 5 adapters, 6 quantisations
 
 
 def test_up_from_a_leaf_reaches_the_root(store: GraphStore, tmp_path: Path) -> None:
@@ -160,7 +166,7 @@ def test_an_interrupted_crawl_resumes_where_it_stopped(store: GraphStore, tmp_pa
         # a new cache: only the checkpoint in the store can say what was done
         report = load_hf_hub(store, ROOT, client=client(hub, tmp_path / "b"), depth=4)
         asked_again = {s.path for s in hub.requests if s.path.startswith("/api/models/")}
-    assert any("resumed" in note for note in report.notes)
+    assert any("went on from the checkpoint" in note for note in report.notes)
     assert report.repos < 175 - 50
     assert len(asked_first & asked_again) <= 10  # the first 50 repos were written with the checkpoint
     assert recorded_links() <= lineage_edges(store)
