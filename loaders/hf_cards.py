@@ -566,7 +566,23 @@ def load_hf_cards(
                     plans.append(CardPlan(Card(path, repo), index.get(repo.lower()) or hf_model_id(repo)))
             continue
         no_front_matter += not card.has_front_matter
+    return write_plans(store, plans, index, report, batch_size=batch_size, no_front_matter=no_front_matter)
 
+
+def write_plans(
+    store: GraphStore,
+    plans: list[CardPlan],
+    index: dict[str, str],
+    report: SourceReport,
+    *,
+    batch_size: int = 5000,
+    no_front_matter: int = 0,
+    props: dict[str, dict[str, Any]] | None = None,
+) -> SourceReport:
+    """Check the plans for cycles and write their models, datasets, methods, papers and edges.
+
+    Shared by card files and the live Hub (:mod:`loaders.hf_hub`), so both give the same graph;
+    ``props`` adds fields to a ``model:hf.*`` node (the Hub's downloads, likes, source)."""
     for plan in plans:
         report.failures += plan.failures
     # Cycle check, in file order, against the lineage already stored among these models.
@@ -603,9 +619,8 @@ def load_hf_cards(
             report.nodes_unchanged += 1  # a curated (or otherwise keyed) model: its properties are not ours
             continue
         created = created_on.get(model)
-        nodes.append(
-            Model(id=model, name=repo.rsplit("/", 1)[-1], hf_id=repo, release_date=created, sources=[Source.hf_card])
-        )
+        fields = {"name": repo.rsplit("/", 1)[-1], "hf_id": repo, "release_date": created, "sources": [Source.hf_card]}
+        nodes.append(Model(id=model, **{**fields, **(props or {}).get(model, {})}))
     names = {node_id: name for node_id, name in curated_methods().values()}
     for node_id in [*datasets, *methods]:
         if node_id in stored:
