@@ -305,3 +305,11 @@ def page_data(html: str) -> dict[str, Any]:
     match = re.search(r'<script type="application/json" id="lineage-data">(.*?)</script>', html, re.S)
     assert match, "no embedded data"
     return json.loads(match.group(1))
+
+
+def test_the_query_and_the_page_follow_the_same_derivation_kinds() -> None:
+    """license-drift's rows and the viz marks must agree on what makes a derivative."""
+    from graph.licenses import DERIVATION_KINDS
+
+    kinds = next(p for p in registry()["license-drift"].params if p.name == "kinds")
+    assert set(kinds.default) == set(DERIVATION_KINDS)
