@@ -190,6 +190,7 @@ class Model(_Dated):
     parameters: int | None = Field(None, gt=0, description="parameter count, where known")
     hf_id: str | None = Field(None, description="Hugging Face repo id, e.g. mistralai/Mistral-7B-v0.1")
     license: str | None = Field(None, description="declared license id as the Hub or card states it, e.g. llama2")
+    license_name: str | None = Field(None, description="the card's license_name where license is other")
     downloads: int | None = Field(None, ge=0, description="Hub downloads (last 30 days) when loaded")
     likes: int | None = Field(None, ge=0, description="Hub likes when loaded")
     pipeline_tag: str | None = Field(None, description="Hub task, e.g. text-generation")
@@ -279,6 +280,7 @@ NODE_COLUMNS: dict[str, str] = {
     "parameters": "INT64",
     "hf_id": "STRING",
     "license": "STRING",
+    "license_name": "STRING",
     "downloads": "INT64",
     "likes": "INT64",
     "pipeline_tag": "STRING",

@@ -26,6 +26,10 @@ What we read, and what it becomes:
   summary), confidence 1.0, evidence ``card tag 'dpo' in owner/repo/README.md``. The same word
   as a part of the repo name (``allenai/tulu-2-dpo-70b``) counts too, at confidence 0.8, when no
   tag says it. A quantised repo's datasets and methods are its base's, like its papers.
+* ``license`` → the model's ``license``, as declared (lower case; a list comma-joined; with no
+  ``license`` key, the Hub's ``license:X`` tags). ``license: other`` keeps ``other`` and records
+  ``license_name`` in ``license_name``. What a base's license lets its derivatives declare is
+  :mod:`graph.licenses`; a value that is not a license id is a failure naming the card.
 * ``arxiv.org/abs|pdf/…`` links in the body → ``MENTIONS`` paper → model (confidence 0.6), only
   when the sentence presents the paper as the model's own ("the technical report", "our paper",
   "see paper", "details of this model", "Paper: …", "<repo name> Technical Report"): a card also
@@ -391,6 +395,8 @@ class CardPlan:
     notes: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     unmatched_tags: list[str] = field(default_factory=list)
+    license: str | None = None
+    license_name: str | None = None
 
 
 def hf_index(store: GraphStore) -> dict[str, str]:
@@ -432,6 +438,24 @@ def card_datasets(card: Card) -> tuple[list[str], list[str]]:
                 continue
         failures.append(f"{card.path}: datasets entry {shown(item, 100)} is not a dataset repo id; it was skipped")
     return list(dict.fromkeys(good)), failures
+
+
+def card_license(card: Card) -> tuple[str | None, str | None, list[str]]:
+    """``(license, license_name, failures)`` the card declares (see the module docstring)."""
+    value = card.meta.get("license")
+    if value is None:  # the Hub's own tags repeat the card's license as license:X
+        tagged = [t.split(":", 1)[1] for t in _strings(card.meta.get("tags")) if t.lower().startswith("license:")]
+        value = tagged or None
+    if value is None:
+        return None, None, []
+    items = value if isinstance(value, list) else [value]
+    if not items or any(not isinstance(v, str) or not v.strip() or len(v) > 200 for v in items):
+        return None, None, [f"{card.path}: license {shown(value, 100)} is not a license id or a list of them"]
+    ids = [", ".join(" ".join(p.split()) for p in v.lower().split(",") if p.strip()) for v in items]
+    declared = ", ".join(dict.fromkeys(i for i in ids if i)) or None
+    name = card.meta.get("license_name")
+    named = isinstance(name, str) and name.strip() and "other" in (declared or "").split(", ")
+    return declared, " ".join(name.split()) if named else None, []
 
 
 def method_words(card: Card) -> Iterator[tuple[str, str, float]]:
@@ -494,6 +518,8 @@ def plan_card(card: Card, index: dict[str, str], retrieved: dt.date) -> CardPlan
         evidence = f'{card.where}: "{sentence[:300]}"'
         plan.papers.append(_paper_edge(EdgeType.MENTIONS, paper, about, evidence, 0.6, retrieved))
     datasets, plan.failures = card_datasets(card)
+    plan.license, plan.license_name, bad_license = card_license(card)
+    plan.failures += bad_license
     for repo in datasets:
         prov = Provenance(source=Source.hf_card, evidence=f"datasets: {repo} in {card.where}", retrieved=retrieved)
         plan.trained_on.append(Edge(type=EdgeType.TRAINED_ON, source=about, target=dataset_id(repo), provenance=[prov]))
@@ -614,13 +640,23 @@ def write_plans(
     stored = stored_nodes(store, [*repos, *papers, *datasets, *methods])
     nodes: list[Any] = []
     created_on = {plan.model: plan.card.created for plan in plans if plan.card.created}
+    licensed = {plan.model: (plan.license, plan.license_name) for plan in plans if plan.license}
     for model, repo in repos.items():
         if model in stored and not model.startswith("model:hf."):
             report.nodes_unchanged += 1  # a curated (or otherwise keyed) model: its properties are not ours
             continue
         created = created_on.get(model)
-        fields = {"name": repo.rsplit("/", 1)[-1], "hf_id": repo, "release_date": created, "sources": [Source.hf_card]}
-        nodes.append(Model(id=model, **{**fields, **(props or {}).get(model, {})}))
+        lic, lic_name = licensed.get(model, (None, None))
+        fields = {
+            "name": repo.rsplit("/", 1)[-1],
+            "hf_id": repo,
+            "release_date": created,
+            "license": lic,
+            "license_name": lic_name,
+            "sources": [Source.hf_card],
+        }
+        hub = {k: v for k, v in (props or {}).get(model, {}).items() if v is not None}  # the Hub's own values
+        nodes.append(Model(id=model, **{**fields, **hub}))
     names = {node_id: name for node_id, name in curated_methods().values()}
     for node_id in [*datasets, *methods]:
         if node_id in stored:

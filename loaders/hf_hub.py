@@ -216,20 +216,12 @@ def _created(info: dict[str, Any]) -> dt.date | None:
         return None
 
 
-def _license(info: dict[str, Any], meta: dict[str, Any]) -> str | None:
-    value = meta.get("license")
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    tags = [t for t in info.get("tags") or [] if isinstance(t, str) and t.startswith("license:")]
-    return tags[0].partition(":")[2] if tags else None
-
-
-def model_props(info: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
-    """The Hub's facts about a repo, as Model fields (empty ones left out)."""
+def model_props(info: dict[str, Any]) -> dict[str, Any]:
+    """The Hub's facts about a repo, as Model fields (empty ones left out). The license is the
+    card parser's (:func:`loaders.hf_cards.card_license`), as for card files."""
     props = {
         "downloads": info.get("downloads"),
         "likes": info.get("likes"),
-        "license": _license(info, meta),
         "pipeline_tag": info.get("pipeline_tag"),
         "library": info.get("library_name"),
         "sources": [Source.hf_hub],
@@ -304,7 +296,11 @@ def crawl_plan(
     """``(plan, model props, bases named)`` for one repo; raises the client's errors."""
     info = client.info(repo)
     repo = info.get("id") or repo  # the Hub's spelling
-    meta = info.get("cardData") if isinstance(info.get("cardData"), dict) else {}
+    meta = dict(info.get("cardData")) if isinstance(info.get("cardData"), dict) else {}
+    if "license" not in meta:  # the Hub's license:X tags, which the card parser reads when the card has none
+        licensed = [t for t in info.get("tags") or [] if isinstance(t, str) and t.startswith("license:")]
+        if licensed:
+            meta["tags"] = [*(meta.get("tags") if isinstance(meta.get("tags"), list) else []), *licensed]
     created = _created(info)
     where = Path(f"{repo}/README.md")
     notes: list[str] = []
@@ -331,7 +327,7 @@ def crawl_plan(
     apply_relations(plan, by_tag, index, when, add=False)
     apply_relations(plan, listed, index, when, add=True)
     plan.failures += notes
-    return plan, model_props(info, card.meta), list(dict.fromkeys([*bases, *(base for _, base in tagged.values())]))
+    return plan, model_props(info), list(dict.fromkeys([*bases, *(base for _, base in tagged.values())]))
 
 
 def _is_hub_error(exc: Exception) -> bool:

@@ -22,6 +22,9 @@ Lineage walks declare ``contrast: choice[no|yes] = no``: their Cypher skips buil
 whose kind is in ``$contrast_kinds`` (:data:`graph.schema.CONTRAST_KINDS`, passed to the engine
 by :func:`run_query`) unless ``$contrast = 'yes'``. ``// reached:`` and ``// filled:`` header
 lines ask for each row's hop (``via``, ``via_kind``, ``via_source``; see :mod:`queries.hops`).
+``// filter: NAME`` runs :data:`ROW_FILTERS` ``[NAME]`` on the engine's rows, for a judgement
+Cypher cannot make (``license-drift``'s rule table, :mod:`queries.licenses`); the columns it adds
+are listed in ``// filled:``.
 
 Analytics that Cypher does badly (PageRank, main paths, descendant impact) live in
 :mod:`queries.analytics` as :class:`Analytic` entries: same parameter declarations, same
@@ -46,6 +49,7 @@ from graph.schema import CONTRAST_KINDS
 from graph.store import GraphStore, to_networkx
 from queries.analytics import ANALYTICS
 from queries.hops import annotate
+from queries.licenses import drift_rows
 from queries.resolve import AmbiguousNodeError, resolve, resolve_all
 from queries.resolve import suggest as resolve_suggest
 
@@ -90,6 +94,10 @@ __all__ = [
 ]
 
 
+#: Python row filters a saved query names in its ``// filter:`` header line.
+ROW_FILTERS = {"license_drift": drift_rows}
+
+
 @cache
 def registry(directory: Path = QUERY_DIR) -> dict[str, SavedQuery]:
     """All saved queries by name (loaded once), including the Python analytics."""
@@ -100,6 +108,8 @@ def registry(directory: Path = QUERY_DIR) -> dict[str, SavedQuery]:
     for q in queries:
         if q.name in out:
             raise QueryError(f"two saved queries are named {q.name!r}: {out[q.name].path} and {q.path}")
+        if q.filter and q.filter not in ROW_FILTERS:
+            raise QueryError(f"{q.path}: unknown filter {q.filter!r} (filters: {', '.join(sorted(ROW_FILTERS))})")
         out[q.name] = q
     return out
 
@@ -251,6 +261,8 @@ def query_rows(
         rows = annotate(
             store, rows, values, reached=query.reached, filled=query.filled, columns=query.returns, everyone=everyone
         )
+    if query.filter:
+        rows = ROW_FILTERS[query.filter](rows, values)
     return rows
 
 

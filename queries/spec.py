@@ -76,7 +76,8 @@ class SavedQuery:
     example: str = ""
     path: str = ""
     reached: str = ""  # "in" or "out": rows are reached from $id against or along stored edges
-    filled: tuple[str, ...] = ()  # columns of ``returns`` added by queries.hops, not by the Cypher
+    filled: tuple[str, ...] = ()  # columns of ``returns`` added by queries.hops or the filter, not by the Cypher
+    filter: str = ""  # a Python row filter run on the engine's rows (queries.registry.ROW_FILTERS)
 
     def text(self, dialect: str) -> str:
         return self.texts.get(dialect) or self.texts["any"]
@@ -169,7 +170,7 @@ def parse_query_file(path: Path) -> SavedQuery:
                     params.append(parse_param(key[len("param ") :] + ":" + value))
                 except QueryError:
                     raise QueryError(f"{path}:{lineno}: cannot parse parameter declaration {body!r}") from None
-            elif key in ("name", "description", "returns", "subgraph", "example", "reached", "filled"):
+            elif key in ("name", "description", "returns", "subgraph", "example", "reached", "filled", "filter"):
                 header[key] = value.strip()
             continue
         if stripped:
@@ -197,6 +198,7 @@ def parse_query_file(path: Path) -> SavedQuery:
         path=str(path),
         reached=header.get("reached", ""),
         filled=split(header.get("filled", "")),
+        filter=header.get("filter", ""),
     )
 
 
