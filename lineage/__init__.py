@@ -6,12 +6,10 @@ It is imported on first use, so ``import lineage`` (and the CLI's start-up) stay
 
 from __future__ import annotations
 
-from typing import Any
-
 __all__ = ["Lineage", "Result", "connect"]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name in __all__:
         from lineage import notebook
 
