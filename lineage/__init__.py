@@ -15,3 +15,8 @@ def __getattr__(name: str) -> object:
 
         return getattr(notebook, name)
     raise AttributeError(f"module 'lineage' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """Tab completion in a notebook offers ``lineage.connect`` before it is imported."""
+    return sorted({*globals(), *__all__})
