@@ -1,11 +1,11 @@
-"""LLM Lineage from Python, made for notebooks: one import, one connection, any saved question.
+"""LLM Lineage from Python, made for notebooks: one import, one connection, any saved question::
 
->>> import lineage                                          # doctest: +SKIP
->>> g = lineage.connect()                                   # the store the CLI uses (LINEAGE_DB or NEO4J_URI)
->>> g.load_curated()                                        # once: the hand-checked lineage
->>> r = g.query("ancestors", id="Zephyr-7B", depth=4)       # ids resolved as on the CLI
->>> r                                                       # in Jupyter: the table and the lineage page
->>> r.to_pandas(), r.to_networkx(), r.to_pyvis()
+    import lineage
+    g = lineage.connect()                              # the store the CLI uses (LINEAGE_DB or NEO4J_URI)
+    g.load_curated()                                   # once: the hand-checked lineage
+    r = g.query("ancestors", id="Zephyr-7B", depth=4)  # ids resolved as on the CLI
+    r                                                  # in Jupyter: the table and the lineage page
+    r.to_pandas(), r.to_networkx(), r.to_pyvis()
 
 Everything runs through the registry (:func:`queries.registry.run_query`), exactly as
 ``lineage query`` does: the same validation, the same id resolution, the same rows and subgraph.
@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +44,12 @@ def connect(
     database: str | None = None,
     timeout: float = 120.0,
 ) -> Lineage:
-    """Open the configured store, as the ``lineage`` command does.
+    """Connect to the configured store, as the ``lineage`` command does.
+
+    The embedded store allows one process at a time, so it is opened for each call and closed
+    after: the CLI (``lineage load …``) or ``lineage serve`` can use it between two cells. Inside
+    ``with lineage.connect() as g:`` it stays open for the block. A Neo4j connection stays open
+    until :meth:`Lineage.close`.
 
     Parameters
     ----------
@@ -70,20 +76,45 @@ def connect(
     settings.neo4j_user = user or settings.neo4j_user
     settings.neo4j_password = password if password is not None else settings.neo4j_password
     settings.neo4j_database = database or settings.neo4j_database
-    return Lineage(settings.open_store(), settings, timeout=timeout)
+    store = settings.open_store()  # fails here, not at the first query, when the store cannot be opened
+    if store.single_writer:
+        store.close()
+        return Lineage(settings=settings, timeout=timeout)
+    return Lineage(store, settings, timeout=timeout)
 
 
 class Lineage:
-    """An open store and the saved questions to ask it. Close it (or use ``with``) to release the store."""
+    """The saved questions to ask one store.
 
-    def __init__(self, store: GraphStore, settings: Settings | None = None, *, timeout: float = 120.0) -> None:
-        self.store = store
+    ``Lineage(store)`` wraps a store you opened (and :meth:`close` closes it);
+    ``Lineage(settings=...)`` opens the store those settings name for each call.
+    """
+
+    def __init__(
+        self, store: GraphStore | None = None, settings: Settings | None = None, *, timeout: float = 120.0
+    ) -> None:
+        if store is None and settings is None:
+            raise ValueError("Lineage(): give a store or settings (or use lineage.connect())")
+        self._held = store
+        self._depth = 0  # nesting of ``with`` blocks holding an embedded store open
         self.settings = settings
         self.timeout = timeout
 
     @property
     def backend(self) -> str:
-        return self.store.backend
+        return self._held.backend if self._held is not None else self.settings.backend  # type: ignore[union-attr]
+
+    @contextmanager
+    def opened(self) -> Iterator[GraphStore]:
+        """The store for one call: the held one, else one opened for the call and closed after."""
+        if self._held is not None:
+            yield self._held
+            return
+        store = self.settings.open_store()  # type: ignore[union-attr]
+        try:
+            yield store
+        finally:
+            store.close()
 
     def query(self, name: str, /, **params: Any) -> Result:
         """Run the saved query or analytic ``name`` with keyword parameters.
@@ -96,10 +127,12 @@ class Lineage:
         >>> g.query("ancestors", id="Zephyr-7B", depth=4)       # doctest: +SKIP
         >>> g.query("pagerank", limit=10)                        # doctest: +SKIP
         """
-        from queries.registry import run_query
+        from queries.registry import get_query, run_query
 
+        get_query(name)  # an unknown name fails before the store is opened
         raw = {key: _plain(value) for key, value in params.items()}
-        return Result(run_query(self.store, name, raw, timeout=self.timeout))
+        with self.opened() as store:
+            return Result(run_query(store, name, raw, timeout=self.timeout))
 
     def queries(self) -> QueryList:
         """The saved queries and analytics, with their parameters (a table in a notebook)."""
@@ -112,26 +145,38 @@ class Lineage:
         from loaders.checkpoints import tie_checkpoints
         from loaders.curated import CURATED_FILE, load_curated
 
-        report = load_curated(self.store, Path(file) if file else CURATED_FILE, batch_size=self._batch_size)
-        report += tie_checkpoints(self.store)  # card nodes of repos the curated models list, as the CLI does
+        batch_size = self.settings.batch_size if self.settings else 5000
+        with self.opened() as store:
+            report = load_curated(store, Path(file) if file else CURATED_FILE, batch_size=batch_size)
+            report += tie_checkpoints(store)  # card nodes of repos the curated models list, as the CLI does
         return report
 
-    @property
-    def _batch_size(self) -> int:
-        return self.settings.batch_size if self.settings else 5000
-
     def close(self) -> None:
-        self.store.close()
+        """Release the store (a held one; an embedded store opened per call is already closed)."""
+        if self._held is not None:
+            self._held.close()
+            self._held = None if self.settings is not None else self._held
 
     def __enter__(self) -> Lineage:
+        if self._held is None:
+            self._held = self.settings.open_store()  # type: ignore[union-attr]
+            self._depth = 1
+        elif self._depth:
+            self._depth += 1
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close()
+        if self._depth:
+            self._depth -= 1
+            if self._depth == 0:
+                self.close()
+        else:
+            self.close()
 
     def __repr__(self) -> str:
-        where = self.settings.neo4j_uri or str(self.settings.db) if self.settings else ""
-        return f"<Lineage {self.backend} {where}>".replace("  ", " ")
+        s = self.settings
+        where = (s.neo4j_uri or str(s.db)) if s is not None else ""
+        return f"<Lineage {self.backend}{' ' + where if where else ''}>"
 
 
 class Result:

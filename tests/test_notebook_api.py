@@ -7,6 +7,7 @@ two results sharing an element id, and convert to pandas, networkx and a styled 
 from __future__ import annotations
 
 import re
+import subprocess
 import sys
 from html import unescape
 from pathlib import Path
@@ -123,8 +124,28 @@ def test_unknown_query_or_parameter_is_one_clear_error(curated_store: GraphStore
     g = Lineage(curated_store)
     with pytest.raises(UnknownQueryError, match="unknown query 'ancestor'; did you mean ancestors"):
         g.query("ancestor", id="Zephyr-7B")
-    with pytest.raises(QueryError, match="unknown parameter 'node'") as caught:
+    with pytest.raises(QueryError, match=r"unknown parameter '?node\b") as caught:
         g.query("ancestors", id="Zephyr-7B", node="model:mistral-7b")
     assert caught.value.parameter == "node"
     with pytest.raises(QueryError, match="'depth'"):
         g.query("ancestors", id="Zephyr-7B", depth=99)
+
+
+def test_embedded_store_is_free_between_calls(tmp_path: Path) -> None:
+    """The embedded store takes one process at a time: a connected notebook must not keep the CLI
+    (or ``lineage serve``) out between two cells; inside ``with`` it stays open for the block."""
+    path = tmp_path / "shared.lbug"
+    g = lineage.connect(path)
+    g.load_curated()
+
+    def other_process() -> subprocess.CompletedProcess[str]:  # `lineage load …` in a terminal, meanwhile
+        code = f"from graph.backends import open_store; open_store('ladybug', path={str(path)!r}).close()"
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+
+    done = other_process()
+    assert done.returncode == 0, done.stderr
+    with g:
+        assert len(g.query("ancestors", id="Zephyr-7B", depth=1)) == 2
+        assert "Lock" in other_process().stderr  # held for the block, as documented
+    assert other_process().returncode == 0
+    assert repr(g) == f"<Lineage ladybug {path}>"
