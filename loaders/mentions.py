@@ -52,7 +52,7 @@ from loaders.paper_nodes import SourceReport, is_placeholder
 
 _TOKEN = re.compile(r"[A-Za-z]+|\d+(?:\.\d+)*|[\u0370-\u03ff]+|[\u3400-\u4dbf\u4e00-\u9fff]")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-_JOINERS = frozenset({"", " ", "-", "\u00a0", "\u2011"})
+_JOINERS = frozenset({"", " ", "-", "_", "\u00a0", "\u2011"})  # "_": Hub repo names (openchat_3.5)
 _URL = re.compile(r"https?://\S+|www\.\S+|\]\([^)\s]*\)")
 _SUFFIX = re.compile(r"^[ \-]?(?:v?\d+(?:\.\d+)*(?:[ \-]?[BMKbmk]\b)?|\d+x\d+[Bb])")
 #: Acronyms with common meanings outside ML (singular value decomposition, mean absolute error…).
@@ -530,6 +530,11 @@ class Gazetteer:
             return mention(0.9 if form not in AMBIGUOUS_ACRONYMS else 0.75, "acronym")
         if kind == "mixed":
             if word == form or (word.isupper() and len(word) > 2):
+                suffix = _SUFFIX.match(text[end : end + 12])
+                # "PaLM 2" is another model; "ChatGPT 4" is ChatGPT (on GPT-4)
+                version = suffix is not None and not _SIZE.search(suffix.group(0))
+                if entry.label == "Model" and version and not form.upper().endswith("GPT"):
+                    return None
                 return mention(0.95, "distinctive name")
             if word.lower() not in _COMMON_LOWER and not (word[0].isupper() and word[1:].islower()):
                 # "chatgpt", "qLoRA": another casing of a distinctive name; short ones need ML context
@@ -648,8 +653,12 @@ def _inside_other_name(entry: Entry, text: str, toks: list[tuple[str, int, int]]
 def _is_transformers_library(
     entry: Entry, text: str, toks: list[tuple[str, int, int]], i: int, start: int, end: int
 ) -> bool:
-    """The Hugging Face ``transformers`` library, not the Transformer architecture."""
-    if entry.form.lower() not in ("transformer", "transformers") or not toks[i][0].lower().endswith("s"):
+    """The Hugging Face ``transformers`` library (or GPT's long name), not the Transformer architecture."""
+    if entry.form.lower() not in ("transformer", "transformers"):
+        return False
+    if re.search(r"(?i)generative\s+pre-?trained\s+$", text[max(0, start - 30) : start]):
+        return True  # "Generative Pre-trained Transformer(s)" is GPT's name, not the architecture
+    if not toks[i][0].lower().endswith("s"):
         return False
     if start > 0 and text[start - 1] == "`":
         return True
