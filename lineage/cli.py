@@ -15,7 +15,7 @@ import typer
 from rich.markup import escape
 
 from graph.errors import LineageError
-from lineage import cli_arxiv, cli_explain, cli_lineage_sources, cli_query, cli_serve
+from lineage import cli_arxiv, cli_explain, cli_hf_dump, cli_lineage_sources, cli_query, cli_serve
 from lineage.cli_common import (
     console,
     err,
@@ -371,6 +371,7 @@ load_app.command("arxiv")(cli_arxiv.load_arxiv_cmd)
 load_app.command("snapshot")(cli_arxiv.load_snapshot_cmd)
 load_app.command("citations")(cli_lineage_sources.load_citations_cmd)
 load_app.command("hf-cards")(cli_lineage_sources.load_hf_cards_cmd)
+load_app.command("hf-dump")(cli_hf_dump.load_hf_dump_cmd)
 app.add_typer(cli_lineage_sources.extract_app, name="extract")
 app.command("cite")(cli_explain.cite_cmd)
 app.command("explain")(cli_explain.explain_cmd)
