@@ -171,43 +171,127 @@ class Row:
     tags: Any = None
 
 
+def row_groups(pf: Any, start: int) -> Iterator[tuple[int, int, int]]:
+    """``(row group, its first row, the row after it)`` of the groups that hold rows from ``start`` on."""
+    first = 0
+    for group in range(pf.metadata.num_row_groups):
+        begin, first = first, first + pf.metadata.row_group(group).num_rows
+        if first > start:
+            yield group, begin, first
+
+
+def group_chunks(
+    pf: Any,
+    columns: dict[str, str],
+    path: Path,
+    group: tuple[int, int, int],
+    start: int,
+    size: int,
+    report: SourceReport,
+) -> Iterator[tuple[int, list[Row]]]:
+    """``(row offset after the chunk, its rows)`` of one row group, from row ``start`` on; a row
+    group that cannot be read is a failure naming it, and its rows (from there) are skipped."""
+    number, begin, end = group
+    at = begin
+    names = list(dict.fromkeys(columns.values()))
+    try:
+        for record in pf.iter_batches(batch_size=size, row_groups=[number], columns=names):
+            data = {col: record.column(name).to_pylist() for col, name in columns.items()}
+            n = record.num_rows
+            rows = [
+                Row(at + i, data["modelId"][i], data["card"][i], *(data[c][i] if c in data else None for c in OPTIONAL))
+                for i in range(n)
+                if at + i >= start
+            ]
+            at += n
+            yield at, rows
+    except (OSError, ValueError, IndexError) as exc:  # pyarrow: ArrowInvalid/ArrowIOError, thrift errors
+        report.failures.append(
+            f"{path}: row group {number} (rows {at:,}-{end - 1:,}) cannot be read: {cut(str(exc), 200)}; "
+            "those rows were not loaded"
+        )
+        yield end, []
+
+
 def iter_chunks(
     pf: Any, columns: dict[str, str], path: Path, start: int, size: int, report: SourceReport
 ) -> Iterator[tuple[int, list[Row]]]:
-    """``(row offset after the chunk, its rows)`` from row ``start`` on, one row group at a time;
-    a row group that cannot be read is a failure naming it, and its rows are skipped."""
-    meta = pf.metadata
-    first = 0
-    names = list(dict.fromkeys(columns.values()))
-    for group in range(meta.num_row_groups):
-        rows_in = meta.row_group(group).num_rows
-        begin, end = first, first + rows_in
-        first = end
-        if end <= start:
-            continue
-        at = begin
-        try:
-            for record in pf.iter_batches(batch_size=size, row_groups=[group], columns=names):
-                data = {col: record.column(name).to_pylist() for col, name in columns.items()}
-                n = record.num_rows
-                rows = [
-                    Row(
-                        at + i,
-                        data["modelId"][i],
-                        data["card"][i],
-                        *(data[c][i] if c in data else None for c in OPTIONAL),
-                    )
-                    for i in range(n)
-                    if at + i >= start
-                ]
-                at += n
-                yield at, rows
-        except (OSError, ValueError, IndexError) as exc:  # pyarrow: ArrowInvalid/ArrowIOError, thrift errors
-            report.failures.append(
-                f"{path}: row group {group} (rows {at:,}-{end - 1:,}) cannot be read: {cut(str(exc), 200)}; "
-                "those rows were not loaded"
-            )
-            yield end, []
+    """:func:`group_chunks` of every row group from row ``start`` on."""
+    for group in row_groups(pf, start):
+        yield from group_chunks(pf, columns, path, group, start, size, report)
+
+
+# --- parsing in worker processes ----------------------------------------------------------------
+
+#: Fewer rows than this are parsed in-process: starting worker processes costs a second or two.
+PARALLEL_FROM = 20_000
+_OPEN: dict[str, Any] = {}
+
+
+def plan_group(
+    path: str,
+    columns: dict[str, str],
+    group: tuple[int, int, int],
+    start: int,
+    size: int,
+    index: dict[str, str],
+    retrieved: dt.date,
+) -> tuple[list[tuple[int, list[RowPlan]]], list[str]]:
+    """One row group read and planned in a worker process: its chunks, and the read failure if any.
+    Card bodies are dropped before the plans go back (the writer does not need them)."""
+    import pyarrow.parquet as pq
+
+    pf = _OPEN.get(path) or _OPEN.setdefault(path, pq.ParquetFile(path))
+    report = SourceReport()
+    out = []
+    for end, rows in group_chunks(pf, columns, Path(path), group, start, size, report):
+        plans = [plan_row(row, Path(path), index, retrieved) for row in rows]
+        for rp in plans:
+            if rp.plan is not None:
+                rp.plan.card.body = ""
+        out.append((end, plans))
+    return out, report.failures
+
+
+def planned_in_workers(
+    pf: Any,
+    columns: dict[str, str],
+    path: Path,
+    start: int,
+    size: int,
+    index: dict[str, str],
+    retrieved: dt.date,
+    workers: int,
+    report: SourceReport,
+) -> Iterator[tuple[int, list[RowPlan]]]:
+    """Every row group from ``start`` on, planned by ``workers`` processes, in file order (a
+    bounded read-ahead: memory stays a few row groups)."""
+    import multiprocessing
+    import os
+    from collections import deque
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+    from loaders.arxiv_snapshot import _worker_start
+
+    pool = ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_start, initargs=(os.getpid(),)
+    )
+    pending: deque[Future[Any]] = deque()
+
+    def done() -> Iterator[tuple[int, list[RowPlan]]]:
+        chunks, failures = pending.popleft().result()
+        report.failures.extend(failures)
+        yield from chunks
+
+    try:
+        for group in row_groups(pf, start):
+            pending.append(pool.submit(plan_group, str(path), columns, group, start, size, index, retrieved))
+            if len(pending) > workers:
+                yield from done()
+        while pending:
+            yield from done()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _day(value: Any) -> dt.date | None:
@@ -500,11 +584,13 @@ def load_hf_dump(
     retrieved: dt.date | None = None,
     progress: ProgressFn | None = None,
     commit_rows: int | None = None,
+    workers: int | None = None,
 ) -> SourceReport:
     """Stream the dump into the store, resumably (see the module docstring).
 
     ``retrieved`` (the provenance date) defaults to the file's modification day, so re-running
-    the same file on another day changes nothing.
+    the same file on another day changes nothing. ``workers``: parsing processes, one row group
+    each at a time (None: one per core from :data:`PARALLEL_FROM` rows on; 0: in-process).
     """
     from graph.store import pipelined
 
@@ -530,7 +616,15 @@ def load_hf_dump(
     state = _State(rows_ahead(pf, columns, index, start), stored_lineage(store))
     started = time.monotonic()
 
+    if workers is None:
+        import os
+
+        workers = (os.cpu_count() or 1) if total - start >= PARALLEL_FROM else 0
+
     def planned() -> Iterator[tuple[int, list[RowPlan]]]:
+        if workers:
+            yield from planned_in_workers(pf, columns, path, start, batch_size, index, retrieved, workers, report)
+            return
         for end, rows in iter_chunks(pf, columns, path, start, batch_size, report):
             yield end, [plan_row(row, path, index, retrieved) for row in rows]
 

@@ -193,3 +193,13 @@ def test_cli_loads_and_exits_1_on_a_bad_file(tmp_path: Path, dump: Path, rows: l
 def test_the_fixture_is_the_dump_layout(dump: Path) -> None:
     names = pq.ParquetFile(dump).schema_arrow.names
     assert names[:3] == ["modelId", "author", "last_modified"] and names[-1] == "card"
+
+
+def test_parsing_in_worker_processes_gives_the_same_graph(store: GraphStore, tmp_path: Path, rows: list) -> None:
+    dump = write_dump(tmp_path / "groups.parquet", rows, row_group_size=30)
+    load_hf_dump(store, dump, workers=0, batch_size=20)
+    alone = (store.counts(), edges(store))
+    store.clear()
+    report = load_hf_dump(store, dump, workers=2, batch_size=20)
+    assert report.failures == []
+    assert (store.counts(), edges(store)) == alone
