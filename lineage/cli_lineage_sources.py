@@ -83,19 +83,34 @@ def load_citations_cmd(
     restart: Annotated[
         bool, typer.Option("--restart", help="With --source: ignore the checkpoint of an interrupted run.")
     ] = False,
+    from_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-file",
+            exists=True,
+            help="With --source: replay recorded answers instead of asking the API (a folder or file of "
+            "JSON bodies, {url, status_code, body} wrappers or VCR cassettes).",
+        ),
+    ] = None,
 ) -> None:
     """Load citations (CITES edges) from an edge list or from Semantic Scholar / OpenAlex.
+
+    With --from-file, no request is made: every recorded paper, batch answer and
+    references/citations page (S2), or /works answer (OpenAlex), becomes citations by the
+    live loader's rules. A recorded error answer or a file of another shape is one failure
+    line naming it (exit 1); the rest loads.
 
     Examples:
       [bold]lineage load citations Cit-HepTh.txt --dates Cit-HepTh-dates.txt --archive hep-th[/bold]
       [bold]lineage load citations --source s2 --ids 2310.06825,2305.18290[/bold]   (S2_API_KEY if you have one)
       [bold]lineage load citations --source openalex[/bold]   (OPENALEX_MAILTO / OPENALEX_API_KEY)
+      [bold]lineage load citations --source s2 --from-file tests/fixtures/semantic_scholar[/bold]
     """
     if (file is None) == (source is None):
         raise LineageError("give either an edge-list FILE or --source s2|openalex")
     if file is not None:
-        if ids or restart:
-            raise LineageError("--ids and --restart go with --source, not with an edge-list FILE")
+        if ids or restart or from_file:
+            raise LineageError("--ids, --restart and --from-file go with --source, not with an edge-list FILE")
         from loaders.edge_list import load_edge_list
 
         with opened(ctx) as store:
@@ -106,6 +121,19 @@ def load_citations_cmd(
         return
     if dates or archive:
         raise LineageError("--dates and --archive go with an edge-list FILE, not with --source")
+    if from_file is not None:
+        if ids or restart:
+            raise LineageError("--from-file replays what was recorded: --ids and --restart do not apply")
+        if source in ("s2", "semantic_scholar", "semantic-scholar"):
+            from loaders.semantic_scholar import replay_semantic_scholar as replay
+        elif source == "openalex":
+            from loaders.openalex import replay_openalex as replay
+        else:
+            raise LineageError(f"--source {source!r}: use s2 or openalex")
+        with opened(ctx) as store:
+            report = replay(store, from_file, batch_size=ctx.obj.batch_size)
+        summarise(report, f"citations from {source} answers recorded in {from_file}")
+        return
     wanted = _ids(ids)
     if source in ("s2", "semantic_scholar", "semantic-scholar"):
         from loaders.semantic_scholar import load_semantic_scholar as load

@@ -118,6 +118,7 @@ _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(?:/[A-Za-z0-9][\w.-]*)?$")
 _ARXIV_LINK = re.compile(
     r"(?:https?://)?(?:www\.)?arxiv\.org/(?:abs|pdf)/((?:\d{4}\.\d{4,5}|[a-z-]+/\d{7})(?:v\d+)?)", re.I
 )
+_ARXIV_AT = re.compile(r"arxiv\.org/(?:abs|pdf)/", re.I)  # where a link can be: found fast, then matched
 _SENTENCE_START = re.compile(r"[.!?]\s|\n\s*\n|\n\s*[-*#|>]|\|")
 _OWN_PAPER = re.compile(
     r"\b(?:our|the|this)\s+technical\s+report\b|\b(?:our|this|the model'?s?)\s+(?:paper|preprint|report)\b"
@@ -356,6 +357,22 @@ def arxiv_tags(card: Card) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def _arxiv_links(body: str) -> Iterator[re.Match[str]]:
+    """``_ARXIV_LINK.finditer(body)``, 10x faster on real cards: the pattern's optional
+    ``https://www.`` makes a scan try every position, so the literal ``arxiv.org/abs|pdf/`` is
+    found first and the full pattern matched from the earliest start (at most 12 characters back)."""
+    end = 0
+    for hit in _ARXIV_AT.finditer(body):
+        if hit.start() < end:
+            continue
+        for start in range(max(end, hit.start() - 12), hit.start() + 1):
+            match = _ARXIV_LINK.match(body, start)
+            if match and match.end() > hit.start():
+                end = match.end()
+                yield match
+                break
+
+
 def own_paper_links(card: Card) -> Iterator[tuple[str, str]]:
     """``(arxiv node id, sentence)`` for body links presented as the model's own paper.
 
@@ -365,7 +382,7 @@ def own_paper_links(card: Card) -> Iterator[tuple[str, str]]:
     """
     body = card.body
     repo_words = set(re.split(r"[^a-z0-9]+", card.repo_id.lower()))
-    for match in _ARXIV_LINK.finditer(body):
+    for match in _arxiv_links(body):
         window_start = max(match.start() - 300, 0)
         bounds = [m.end() for m in _SENTENCE_START.finditer(body, window_start, match.start())]
         start = bounds[-1] if bounds else window_start
@@ -438,6 +455,19 @@ def card_datasets(card: Card) -> tuple[list[str], list[str]]:
                 continue
         failures.append(f"{card.path}: datasets entry {shown(item, 100)} is not a dataset repo id; it was skipped")
     return list(dict.fromkeys(good)), failures
+
+
+def with_hub_license(meta: dict[str, Any], hub_tags: Any) -> dict[str, Any]:
+    """Card metadata plus the Hub's ``license:X`` tags when the card declares no license: the
+    Hub adds those tags from the card, so :func:`card_license` reads them as the card's (the
+    live Hub loader and the card dump both use this)."""
+    if "license" in meta or not isinstance(hub_tags, list):
+        return meta
+    licensed = [t for t in hub_tags if isinstance(t, str) and t.startswith("license:")]
+    if not licensed:
+        return meta
+    own = meta.get("tags") if isinstance(meta.get("tags"), list) else []
+    return {**meta, "tags": [*own, *licensed]}
 
 
 def card_license(card: Card) -> tuple[str | None, str | None, list[str]]:

@@ -54,6 +54,7 @@ from loaders.hf_cards import (
     is_repo_id,
     plan_card,
     read_card,
+    with_hub_license,
     write_plans,
 )
 from loaders.paper_nodes import SourceReport
@@ -296,11 +297,8 @@ def crawl_plan(
     """``(plan, model props, bases named)`` for one repo; raises the client's errors."""
     info = client.info(repo)
     repo = info.get("id") or repo  # the Hub's spelling
-    meta = dict(info.get("cardData")) if isinstance(info.get("cardData"), dict) else {}
-    if "license" not in meta:  # the Hub's license:X tags, which the card parser reads when the card has none
-        licensed = [t for t in info.get("tags") or [] if isinstance(t, str) and t.startswith("license:")]
-        if licensed:
-            meta["tags"] = [*(meta.get("tags") if isinstance(meta.get("tags"), list) else []), *licensed]
+    meta = info.get("cardData") if isinstance(info.get("cardData"), dict) else {}
+    meta = with_hub_license(meta, info.get("tags"))
     created = _created(info)
     where = Path(f"{repo}/README.md")
     notes: list[str] = []
