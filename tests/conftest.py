@@ -22,6 +22,9 @@ from graph.store import GraphStore
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 FIXTURES = Path(__file__).parent / "fixtures"
 BACKENDS = ["ladybug", "neo4j"]
+#: How long a test's Neo4j may take to start: a JVM starting on a busy 2-core machine (other
+#: test workers, a second server) can take minutes; a broken one still fails, with its log.
+NEO4J_START_TIMEOUT = 300
 
 
 def require_java() -> None:
@@ -48,7 +51,9 @@ def neo4j_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
     from lineage.neo4j_server import Neo4jServer
 
     require_java()
-    server = Neo4jServer.start(data_dir=tmp_path_factory.mktemp("neo4j"), password="lineage-test")
+    server = Neo4jServer.start(
+        data_dir=tmp_path_factory.mktemp("neo4j"), password="lineage-test", timeout=NEO4J_START_TIMEOUT
+    )
     try:
         yield {"uri": server.uri, "user": server.user, "password": server.password}
     finally:
