@@ -43,10 +43,8 @@ from loaders.http import HttpClient, LoaderError
 from loaders.paper_nodes import (
     SourceReport,
     load_citations,
-    other_api,
     paper_record,
-    read_recorded,
-    recorded_failure,
+    recorded_answers,
     stored_nodes,
 )
 
@@ -342,16 +340,7 @@ def load_openalex(
 def recorded_works(path: str | Path, report: SourceReport) -> dict[str, tuple[dict[str, Any], str]]:
     """``{W id: (work, where)}`` of every work in the recorded ``/works`` answers under ``path``."""
     works: dict[str, tuple[dict[str, Any], str]] = {}
-    for answer in read_recorded(path):
-        if isinstance(answer, str):
-            report.failures.append(answer)
-            continue
-        if other_api(answer, "openalex"):
-            report.skip("recorded answers from other APIs")
-            continue
-        if failure := recorded_failure(answer):
-            report.failures.append(failure)
-            continue
+    for answer in recorded_answers(path, "openalex", report):
         data = answer.data
         items = data.get("results") if isinstance(data, dict) and "results" in data else [data]
         if not isinstance(items, list):

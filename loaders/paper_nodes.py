@@ -299,3 +299,17 @@ def recorded_failure(answer: Recorded) -> str | None:
         message = data.strip()[:200]
     url = f" ({answer.url})" if answer.url else ""
     return f"{answer.where}: recorded HTTP {answer.status}{url}: {message or '(no message)'}"
+
+
+def recorded_answers(path: str | Path, api: str, report: SourceReport) -> Iterator[Recorded]:
+    """The usable recorded answers of one API under ``path``: files that cannot be read and
+    recorded error answers are failures in ``report``, other APIs' calls are skipped."""
+    for answer in read_recorded(path):
+        if isinstance(answer, str):
+            report.failures.append(answer)
+        elif other_api(answer, api):
+            report.skip("recorded answers from other APIs")
+        elif failure := recorded_failure(answer):
+            report.failures.append(failure)
+        else:
+            yield answer

@@ -43,10 +43,8 @@ from loaders.http import HttpClient, LoaderError
 from loaders.paper_nodes import (
     SourceReport,
     load_citations,
-    other_api,
     paper_record,
-    read_recorded,
-    recorded_failure,
+    recorded_answers,
     stored_nodes,
 )
 
@@ -179,15 +177,8 @@ def records_for_batch(
 
     names = [i for citing, _, cites in found for i in (citing, *(c for c, _, _ in cites))]
     stored = stored_nodes(store, names)
-    nodes: dict[str, Paper] = {}
-    for node_id, record in [(c, r) for c, r, _ in found] + [(c, r) for _, _, cites in found for c, r, _ in cites]:
-        if node_id in nodes:
-            continue
-        paper = paper_record(node_id, Source.semantic_scholar, stored, **paper_fields(node_id, record))
-        if paper is None:
-            report.nodes_unchanged += 1
-        else:
-            nodes[node_id] = paper
+    pairs = [(c, r) for c, r, _ in found] + [(c, r) for _, _, cites in found for c, r, _ in cites]
+    nodes = new_papers(pairs, stored, report)
     edges = [edge for _, _, cites in found for _, _, edge in cites]
     return [*nodes.values(), *edges]
 
@@ -329,6 +320,23 @@ def recorded_records(answer: Any, when: dt.date, report: SourceReport) -> list[t
     return out
 
 
+def new_papers(
+    pairs: Iterable[tuple[str, dict[str, Any]]], stored: dict[str, dict[str, Any]], report: SourceReport
+) -> dict[str, Paper]:
+    """The paper nodes the ``(id, S2 record)`` pairs add or improve, first record of an id winning;
+    records that would change nothing are counted unchanged."""
+    nodes: dict[str, Paper] = {}
+    for node_id, record in pairs:
+        if node_id in nodes:
+            continue
+        paper = paper_record(node_id, Source.semantic_scholar, stored, **paper_fields(node_id, record))
+        if paper is None:
+            report.nodes_unchanged += 1
+        else:
+            nodes[node_id] = paper
+    return nodes
+
+
 def replay_semantic_scholar(
     store: GraphStore, path: str | Path, *, batch_size: int = 5000, retrieved: dt.date | None = None
 ) -> SourceReport:
@@ -336,29 +344,12 @@ def replay_semantic_scholar(
     and references/citations page in ``path`` (see :func:`loaders.paper_nodes.read_recorded`).
     ``retrieved`` defaults to each file's modification day, so a re-run changes nothing."""
     report = SourceReport()
-    for answer in read_recorded(path):
-        if isinstance(answer, str):
-            report.failures.append(answer)
-            continue
-        if other_api(answer, "semanticscholar"):
-            report.skip("recorded answers from other APIs")
-            continue
-        if failure := recorded_failure(answer):
-            report.failures.append(failure)
-            continue
+    for answer in recorded_answers(path, "semanticscholar", report):
         file = Path(answer.where.partition("#")[0])
         when = retrieved or dt.date.fromtimestamp(file.stat().st_mtime)
         found = recorded_records(answer, when, report)
         stored = stored_nodes(store, [i for i, _, _ in found])
-        nodes: dict[str, Paper] = {}
-        for node_id, record, _ in found:
-            if node_id in nodes:
-                continue
-            paper = paper_record(node_id, Source.semantic_scholar, stored, **paper_fields(node_id, record))
-            if paper is None:
-                report.nodes_unchanged += 1
-            else:
-                nodes[node_id] = paper
+        nodes = new_papers([(node_id, record) for node_id, record, _ in found], stored, report)
         edges = list({e.key: e for _, _, e in found if e is not None}.values())
         report += upsert(store, [*nodes.values(), *edges], batch_size=batch_size)
     report += refresh_dates(store)
