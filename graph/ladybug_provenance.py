@@ -20,12 +20,13 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from typing import Any
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from graph.errors import StoreError
 from graph.schema import EDGE_COLUMNS
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 #: The provenance lists, in the order of the JSON text.
 PROVENANCE_COLUMNS = [c for c, t in EDGE_COLUMNS.items() if t.endswith("[]")]
@@ -64,6 +65,8 @@ def texts_of(rows: Iterable[dict[str, Any]]) -> dict[int, str]:
 
 def table(texts: dict[int, str]) -> pa.Table:
     """Provenance rows as the Arrow table ``COPY`` reads."""
+    import pyarrow as pa  # here: a read-only CLI call never needs pyarrow
+
     return pa.table({"key": pa.array(list(texts), pa.int64()), "value": pa.array(list(texts.values()), pa.string())})
 
 

@@ -18,11 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import ladybug
-import pyarrow.parquet as pq
 
 from graph import ladybug_provenance as provenance
 from graph.errors import OutOfMemoryError, QueryTimeoutError, StoreError
-from graph.ladybug_bulk import batch_tables, staged_bulk, store_table
 from graph.ladybug_provenance import REL_COLUMNS, rel_row
 from graph.schema import NODE_COLUMNS, Edge, EdgeType
 from graph.store import (
@@ -79,8 +77,13 @@ class LadybugStore:
     #: This process is the database's only writer (the engine locks it): read results may be
     #: cached until the next write, and calls share one connection, so a service serialises them.
     single_writer = True
+
     #: Bulk loads stage rows as Arrow tables; parsing workers build them (Batch.seal).
-    bulk_tables = staticmethod(batch_tables)
+    @staticmethod
+    def bulk_tables(batch: Batch) -> Any:
+        from graph.ladybug_bulk import batch_tables  # pyarrow: loaded by writes, not by a query
+
+        return batch_tables(batch)
 
     def __init__(self, path: str | Path, *, buffer_pool_mb: int = 2048, read_only: bool = False) -> None:
         """``buffer_pool_mb`` bounds the engine's memory (its default is most of the machine's RAM)."""
@@ -267,6 +270,8 @@ class LadybugStore:
         self, commit_rows: int | None = None, late: LoadReport | None = None
     ) -> AbstractContextManager[Callable[[Batch], LoadReport]]:
         """Stage new rows on disk and commit them in groups (graph/ladybug_bulk.py says why)."""
+        from graph.ladybug_bulk import staged_bulk
+
         return staged_bulk(self, commit_rows)
 
     def set_changed(self, plan: BatchPlan) -> None:
@@ -300,6 +305,10 @@ class LadybugStore:
         COPY straight from an in-memory Arrow table leaked (1.9 GB RSS over 100 copies of 3k
         rows, measured); from a Parquet file it stayed at ~200 MB and was faster.
         """
+        import pyarrow.parquet as pq
+
+        from graph.ladybug_bulk import store_table
+
         fd, tmp = tempfile.mkstemp(prefix=f"{self._staging_prefix}{table}-", suffix=".parquet", dir=self._staging_dir)
         os.close(fd)
         try:
