@@ -202,7 +202,7 @@ class StagedGroup:
             conn.execute("MERGE (c:Checkpoint {key: $k}) SET c.value = $v", {"k": key, "v": value})
         commits.append(self._commit())
         self.open = False
-        log.info(
+        log.debug(  # internals: `lineage load snapshot --verbose` shows them
             "committed %s staged rows: COPY %s s (%s), commit %s s",
             f"{self.rows:,}",
             f"{time.perf_counter() - started - sum(commits):.1f}",

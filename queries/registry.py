@@ -61,6 +61,7 @@ from queries.spec import (
     QueryResult,
     SavedQuery,
     build_param_model,
+    check_names,
     parse_param,
     parse_query_file,
 )
@@ -118,6 +119,7 @@ def get_query(name: str) -> SavedQuery:
 
 def validate_params(query: SavedQuery, raw: dict[str, Any], store: GraphStore | None = None) -> dict[str, Any]:
     """Check types, bounds and unknown names; resolve node parameters to ids that exist (with a store)."""
+    check_names(query.name, query.params, list(raw))
     try:
         values = query.param_model()(**raw).model_dump()
     except ValidationError as exc:

@@ -10,8 +10,9 @@ described in :mod:`queries.registry`.
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -201,6 +202,24 @@ def parse_query_file(path: Path) -> SavedQuery:
 
 
 # --- parameter models ----------------------------------------------------------------------
+
+
+def check_names(query: str, params: tuple[Param, ...], given: Iterable[str]) -> None:
+    """Refuse a parameter name the query does not declare, naming the one meant.
+
+    Checked before types and required values: ``node=model:zephyr-7b`` is a misspelt ``id``,
+    and saying "id is missing" would hide that. The guess is the closest declared name, else
+    the one required parameter left out. The CLI and the API both get here.
+    """
+    names = [p.name for p in params]
+    for name in given:
+        if name in names:
+            continue
+        near = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+        missing = [p.name for p in params if p.required and p.name not in given]
+        guess = near[0] if near else missing[0] if len(missing) == 1 else None
+        hint = f"; did you mean {guess!r}?" if guess else ""
+        raise QueryError(f"{query}: unknown parameter {name!r}{hint} (parameters: {', '.join(names) or 'none'})", name)
 
 
 def _comma_list(value: Any) -> list[str]:
