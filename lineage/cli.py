@@ -403,9 +403,11 @@ app.command("serve")(cli_serve.serve_cmd)
 
 def run() -> None:
     """Console-script entry point: turn our errors into one line and exit code 1."""
+    from lineage.cli_lazy import lazy_command
+
     debug = "--debug" in sys.argv
     try:
-        app()
+        lazy_command(app)()  # builds only the command that runs (Typer's app() builds them all)
     except LineageError as exc:
         if debug:
             raise
