@@ -57,10 +57,11 @@ def bulk_messages(verbose: bool = False) -> Iterator[None]:
         def emit(self, record: logging.LogRecord) -> None:
             err.print(record.getMessage(), markup=False, highlight=False, soft_wrap=True)
 
-    logger, handler = logging.getLogger("lineage.bulk"), ToStderr(logging.INFO)
+    wanted = logging.DEBUG if verbose else logging.INFO
+    logger, handler = logging.getLogger("lineage.bulk"), ToStderr(wanted)
     level = logger.level
     logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG if verbose else logging.INFO)
+    logger.setLevel(wanted)
     try:
         yield
     finally:
