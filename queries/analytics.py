@@ -23,18 +23,48 @@ that is the same on every backend.
 
 from __future__ import annotations
 
+import functools
+import importlib
 from collections.abc import Callable, Iterable
 from itertools import pairwise
-from typing import Any
-
-import networkx as nx
-from networkx.utils import not_implemented_for
+from typing import TYPE_CHECKING, Any
 
 from graph.errors import QueryError
 from graph.ids import InvalidIdError, label_of
 from graph.schema import CONTRAST_KINDS, EdgeType
 from graph.store import GraphStore, to_networkx
 from queries.spec import Analytic, parse_param
+
+if TYPE_CHECKING:
+    import networkx as nx
+else:
+
+    class _Networkx:
+        """``networkx``, imported on first use: when an analytic runs, not when the registry
+        lists them (CLI start-up, issue 25)."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(importlib.import_module("networkx"), name)
+
+    nx = _Networkx()
+
+
+def directed_simple(func: Callable[..., Any]) -> Callable[..., Any]:
+    """networkx's ``not_implemented_for("undirected")`` and ``("multigraph")``, applied on the
+    first call so that defining the function does not import networkx."""
+    checked: Callable[..., Any] | None = None
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        nonlocal checked
+        if checked is None:
+            from networkx.utils import not_implemented_for
+
+            checked = not_implemented_for("undirected")(not_implemented_for("multigraph")(func))
+        return checked(*args, **kwargs)
+
+    return wrapper
+
 
 __all__ = [
     "ANALYTICS",
@@ -232,8 +262,7 @@ def _subgraph(store: GraphStore, ids: Iterable[str], types: Iterable[str] | None
 # --- cycles -------------------------------------------------------------------------------
 
 
-@not_implemented_for("undirected")
-@not_implemented_for("multigraph")
+@directed_simple
 def acyclic(graph: nx.DiGraph) -> tuple[nx.DiGraph, list[tuple[str, str]]]:
     """A DAG copy of ``graph`` and the edges removed to make it one.
 
@@ -274,8 +303,7 @@ def acyclic(graph: nx.DiGraph) -> tuple[nx.DiGraph, list[tuple[str, str]]]:
 # --- search path counts and main paths --------------------------------------------------------
 
 
-@not_implemented_for("undirected")
-@not_implemented_for("multigraph")
+@directed_simple
 def spc(dag: nx.DiGraph) -> dict[tuple[str, str], int]:
     """Search path count of every edge: how many source-to-sink paths run through it.
 
@@ -341,8 +369,7 @@ def _chain(start: str | None, step: dict[str, str | None]) -> list[str]:
     return out
 
 
-@not_implemented_for("undirected")
-@not_implemented_for("multigraph")
+@directed_simple
 def global_main_path(dag: nx.DiGraph, weight: dict[tuple[str, str], int] | None = None) -> list[str]:
     """The source-to-sink path with the largest total SPC (global standard main path; Liu & Lu 2012).
 
@@ -364,8 +391,7 @@ def global_main_path(dag: nx.DiGraph, weight: dict[tuple[str, str], int] | None 
     return list(reversed(_chain(end, back)))
 
 
-@not_implemented_for("undirected")
-@not_implemented_for("multigraph")
+@directed_simple
 def local_main_path(dag: nx.DiGraph, weight: dict[tuple[str, str], int] | None = None) -> list[tuple[str, str]]:
     """Forward local search (Hummon & Doreian 1989; Pajek "Local search, forward").
 
@@ -397,8 +423,7 @@ def local_main_path(dag: nx.DiGraph, weight: dict[tuple[str, str], int] | None =
     return sorted(chosen)
 
 
-@not_implemented_for("undirected")
-@not_implemented_for("multigraph")
+@directed_simple
 def key_route_main_path(
     dag: nx.DiGraph, routes: int = 1, weight: dict[tuple[str, str], int] | None = None
 ) -> list[tuple[str, str]]:
@@ -428,8 +453,7 @@ def key_route_main_path(
 # --- PageRank -------------------------------------------------------------------------------
 
 
-@not_implemented_for("undirected")
-@not_implemented_for("multigraph")
+@directed_simple
 def pagerank(graph: nx.DiGraph, alpha: float = 0.85, tol: float = 1.0e-10, max_iter: int = 200) -> dict[str, float]:
     """PageRank by power iteration; rank flows along edges (citing → cited gives the cited credit).
 

@@ -16,14 +16,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model, field_validator
 
 from graph.errors import QueryError
 from graph.schema import BuildKind
-from graph.store import GraphStore
+from graph.store import GraphStore, to_networkx
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 #: Where the saved ``.cypher`` queries are.
 QUERY_DIR = Path(__file__).parent / "cypher"
@@ -268,14 +270,39 @@ def build_param_model(name: str, params: tuple[Param, ...]) -> type[BaseModel]:
 # --- results -------------------------------------------------------------------------------
 
 
-@dataclass
-class QueryResult:
-    """Rows (a table) and the subgraph they describe (networkx), the form viz/export/API use."""
+@dataclass(frozen=True)
+class Subgraph:
+    """A subgraph as the store returned it (``store.subgraph``), not yet a networkx graph."""
 
-    query: SavedQuery
-    params: dict[str, Any]
-    rows: list[dict[str, Any]]
-    graph: nx.MultiDiGraph
+    nodes: dict[str, dict[str, Any]]
+    edges: list[dict[str, Any]]
+
+
+class QueryResult:
+    """Rows (a table) and the subgraph they describe (networkx), the form viz/export/API use.
+
+    Given a :class:`Subgraph`, the networkx graph is built on first use of :attr:`graph`: a
+    CLI query that prints rows never imports networkx (issue 25).
+    """
+
+    def __init__(
+        self, query: SavedQuery, params: dict[str, Any], rows: list[dict[str, Any]], graph: nx.MultiDiGraph | Subgraph
+    ) -> None:
+        self.query, self.params, self.rows = query, params, rows
+        self._graph = graph
+
+    @property
+    def graph(self) -> nx.MultiDiGraph:
+        if isinstance(self._graph, Subgraph):
+            self._graph = to_networkx(self._graph.nodes, self._graph.edges)
+        return self._graph
+
+    @graph.setter
+    def graph(self, value: nx.MultiDiGraph) -> None:
+        self._graph = value
+
+    def __repr__(self) -> str:
+        return f"QueryResult({self.query.name!r}, {self.params!r}, {len(self.rows)} rows)"
 
     @property
     def columns(self) -> list[str]:
