@@ -1,10 +1,11 @@
 """CLI start-up benchmark: `lineage --help` and a saved query on the curated embedded graph,
 each as a ratio to bare Python (`python -c pass`) measured in the same run.
 
-    python bench/cli.py [--repeat 15]
+    python bench/cli.py [--repeat 15] [--compare OTHER_CHECKOUT]
 
 Every command is a fresh process (what a user waits for), run in turns so that machine load
-hits them alike; the figure is the median of ``--repeat`` runs. The targets (issue 25) are
+hits them alike; the figure is the median of ``--repeat`` runs. ``--compare`` also times another
+checkout's code (``python -m lineage`` run from there), e.g. the main branch before a change. The targets (issue 25) are
 0.3 s and 0.5 s on a machine where bare Python takes 0.08 s: ratios of 3.75 and 6.25.
 """
 
@@ -24,38 +25,44 @@ BARE_PYTHON = 0.08  # the issue's figure for `python -c pass`, which the targets
 TARGETS = {"help": 0.3, "query": 0.5}
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> float:
+def timed(cmd: list[str], env: dict[str, str], cwd: Path = ROOT) -> float:
     start = time.perf_counter()
-    subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, cwd=ROOT)
+    subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, cwd=cwd)
     return time.perf_counter() - start
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=15, help="runs of each command (median reported)")
+    parser.add_argument("--compare", type=Path, help="another checkout to time alongside (its python -m lineage)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
         env.update(LINEAGE_DB=str(Path(tmp) / "db.lbug"), COLUMNS="120")
         lineage = [sys.executable, "-m", "lineage"]
         subprocess.run([*lineage, "load", "curated"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
-        commands = {
-            "python -c pass": [sys.executable, "-c", "pass"],
-            "import lineage.cli": [sys.executable, "-c", "import lineage.cli"],
-            "help": [*lineage, "--help"],
-            "query": [*lineage, "query", "ancestors", "id=model:zephyr-7b", "depth=4"],
+        query = [*lineage, "query", "ancestors", "id=model:zephyr-7b", "depth=4"]
+        commands: dict[str, tuple[list[str], Path]] = {
+            "python -c pass": ([sys.executable, "-c", "pass"], ROOT),
+            "import lineage.cli": ([sys.executable, "-c", "import lineage.cli"], ROOT),
+            "help": ([*lineage, "--help"], ROOT),
+            "query": (query, ROOT),
         }
-        for cmd in commands.values():  # warm the page cache and the .pyc files
-            timed(cmd, env)
+        if args.compare:
+            commands["help (compared)"] = ([*lineage, "--help"], args.compare.resolve())
+            commands["query (compared)"] = (query, args.compare.resolve())
+        for cmd, cwd in commands.values():  # warm the page cache and the .pyc files
+            timed(cmd, env, cwd)
         times: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(args.repeat):
-            for name, cmd in commands.items():
-                times[name].append(timed(cmd, env))
+            for name, (cmd, cwd) in commands.items():
+                times[name].append(timed(cmd, env, cwd))
     bare = statistics.median(times["python -c pass"])
     print(f"{'command':<20} {'median s':>9} {'min s':>7} {'ratio':>6} {'target ratio':>13}")
     for name, xs in times.items():
         median = statistics.median(xs)
         target = f"{TARGETS[name] / BARE_PYTHON:.2f}" if name in TARGETS else ""
+        name = f"{name.replace('compared', str(args.compare))}" if "compared" in name else name
         print(f"{name:<20} {median:>9.3f} {min(xs):>7.3f} {median / bare:>6.2f} {target:>13}")
     print(f"load average: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 

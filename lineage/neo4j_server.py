@@ -53,14 +53,21 @@ TOOL_DIR = Path(__file__).resolve().parent / "neo4j_launcher"
 POM = TOOL_DIR / "pom.xml"
 
 
+def default_data_dir() -> Path:
+    """Where the CLI keeps its server: $LINEAGE_HOME/neo4j, else $XDG_DATA_HOME/lineage/neo4j."""
+    home = os.environ.get("LINEAGE_HOME")
+    if home:
+        return Path(home).expanduser() / "neo4j"
+    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(xdg).expanduser() / "lineage" / "neo4j"
+
+
 def _build_dir() -> Path:
     """``target/`` beside the sources where we may write (a checkout, a venv), else a private
     one under the data directory (a system-wide install)."""
     if os.access(TOOL_DIR, os.W_OK):
         return TOOL_DIR / "target"
-    from lineage.settings import data_home
-
-    return data_home() / "neo4j-launcher" / "target"
+    return default_data_dir().parent / "neo4j-launcher" / "target"  # beside the server's data
 
 
 BUILD_DIR = _build_dir()
@@ -188,15 +195,6 @@ def _build_lock() -> Iterator[None]:
 
 
 # --- launching -------------------------------------------------------------------------------
-
-
-def default_data_dir() -> Path:
-    """Where the CLI keeps its server: $LINEAGE_HOME/neo4j, else $XDG_DATA_HOME/lineage/neo4j."""
-    home = os.environ.get("LINEAGE_HOME")
-    if home:
-        return Path(home).expanduser() / "neo4j"
-    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(xdg).expanduser() / "lineage" / "neo4j"
 
 
 def _tail_text(text: str, lines: int) -> str:

@@ -316,10 +316,16 @@ def test_readme_documents_the_load_exit_codes() -> None:
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The project built as a wheel and installed (not editable) into a directory of its own."""
+    import shutil
+
     tmp = tmp_path_factory.mktemp("wheel")
+    # from a copy: an in-tree build would leave build/ and *.egg-info in the checkout
+    source = tmp / "source"
+    junk = shutil.ignore_patterns(".*", "build", "target", "__pycache__", "*.egg-info", "*.lbug*", "*.html")
+    shutil.copytree(ROOT, source, ignore=junk)
     pip = [sys.executable, "-m", "pip"]
     built = subprocess.run(
-        [*pip, "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q", "-w", str(tmp), str(ROOT)],
+        [*pip, "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q", "-w", str(tmp), str(source)],
         capture_output=True,
         text=True,
         timeout=600,
