@@ -222,7 +222,8 @@ def export_cmd(
         typer.Option(
             "--format",
             "-f",
-            help="graphml, gexf, json, csv, cypher or bibtex (default: from the --output suffix, else graphml).",
+            help="graphml, gexf, json, csv, cypher or bibtex. Default: what the --output suffix names "
+            "(.graphml .gexf .json .cypher .bib; none: a directory of CSV files), graphml without --output.",
         ),
     ] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (a directory for csv).")] = None,
