@@ -64,12 +64,13 @@ ORDER BY citations DESC, built_on DESC, n.id
 LIMIT $limit
 RETURN n.id AS id, n.name AS name, n.label AS label, citations, built_on
 // --- ladybug
-// Ladybug refuses a parameter inside any(... WHERE ...), a lambda or on the left of IN a list
-// property; a category prefix is then ' ' + prefix inside ' ' + the categories joined by ' '.
+// Ladybug refuses a parameter inside any(... WHERE ...) or left of IN; taken into variables
+// first, the same filters read as in the Neo4j text (which the parity tests also run on Neo4j).
+WITH $category AS category, $source AS source
 MATCH (n:Node)
 WHERE (($label = 'any' AND n.label IN ['Paper', 'Model', 'Method']) OR n.label = $label)
-  AND ($category = 'any' OR contains(' ' + list_to_string(' ', n.categories), ' ' + $category))
-  AND ($source = 'any' OR list_contains(n.sources, $source))
+  AND (category = 'any' OR any(c IN n.categories WHERE c STARTS WITH category))
+  AND (source = 'any' OR source IN n.sources)
 WITH n,
      COUNT { MATCH (n)<-[c:CITES]-(:Node) WHERE c.trust >= $min_trust } AS direct,
      COUNT { MATCH (n)<-[:INTRODUCES]-(:Node)<-[c:CITES]-(:Node) WHERE c.trust >= $min_trust } AS via_paper,
