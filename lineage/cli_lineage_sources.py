@@ -1,7 +1,7 @@
 """``lineage load citations``, ``lineage load hf-cards`` and ``lineage extract mentions``.
 
 Each prints one summary (added / updated / unchanged, skipped with reasons, notes, failures) and
-exits 1 when anything failed, after loading everything that could be loaded.
+exits 3 when some records failed (1 when nothing loaded), after loading everything that could be loaded.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from graph.errors import LineageError
-from lineage.cli_common import console, err, opened, print_report
+from lineage.cli_common import console, end_load, opened, print_report
 
 #: ``lineage extract``; :mod:`lineage.cli` adds it to the app.
 extract_app = typer.Typer(help="Derive edges from text already in the graph.", no_args_is_help=True)
@@ -22,20 +22,13 @@ MAX_LISTED = 20  # failures printed one by one; the rest are counted
 
 
 def summarise(report: Any, what: str) -> None:
-    """Print a loader's report; exit 1 (after printing) if anything failed."""
+    """Print a loader's report; after it, the failures and the exit status (:func:`end_load`)."""
     print_report(report, what)
     reasons = ", ".join(f"{n:,} {reason}" for reason, n in report.skip_reasons.most_common())
     console.print(f"skipped {report.skipped:,}" + (f" ({reasons})" if reasons else ""), markup=False, highlight=False)
     for note in report.notes:
         console.print(note, markup=False, highlight=False, soft_wrap=True)
-    if report.failures:
-        err.print(f"{len(report.failures)} failure(s):", highlight=False)
-        for line in report.failures[:MAX_LISTED]:
-            err.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
-        if len(report.failures) > MAX_LISTED:
-            err.print(f"  … and {len(report.failures) - MAX_LISTED} more", highlight=False)
-        raise typer.Exit(1)
-    console.print("failures 0", highlight=False)
+    end_load(report, MAX_LISTED)
 
 
 def _ids(value: str | None) -> list[str] | None:

@@ -38,9 +38,8 @@ import difflib
 import re
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 from pydantic import ValidationError
 
 from graph.errors import LineageError, QueryError, StoreError, UnknownQueryError
@@ -53,6 +52,9 @@ from queries.licenses import drift_rows
 from queries.resolve import AmbiguousNodeError, resolve, resolve_all
 from queries.resolve import suggest as resolve_suggest
 
+if TYPE_CHECKING:
+    import networkx as nx
+
 # The spec types live in queries.spec (so queries.analytics need not import this module);
 # they stay importable from here, where callers have always found them.
 from queries.spec import (
@@ -64,7 +66,9 @@ from queries.spec import (
     Param,
     QueryResult,
     SavedQuery,
+    Subgraph,
     build_param_model,
+    check_names,
     parse_param,
     parse_query_file,
 )
@@ -128,6 +132,7 @@ def get_query(name: str) -> SavedQuery:
 
 def validate_params(query: SavedQuery, raw: dict[str, Any], store: GraphStore | None = None) -> dict[str, Any]:
     """Check types, bounds and unknown names; resolve node parameters to ids that exist (with a store)."""
+    check_names(query.name, query.params, list(raw))
     try:
         values = query.param_model()(**raw).model_dump()
     except ValidationError as exc:
@@ -240,7 +245,8 @@ def run_query(
         return QueryResult(query, values, rows, graph)
     rows = query_rows(store, query, values, timeout=timeout)
     ids = node_ids_of(query, values, rows)
-    return QueryResult(query, values, rows, subgraph_of(store, ids))
+    # read now, while the store is open; made a networkx graph only if the caller uses it
+    return QueryResult(query, values, rows, Subgraph(*store.subgraph(ids)) if ids else Subgraph({}, []))
 
 
 def query_rows(
@@ -280,5 +286,5 @@ def named(name: str, exc: Exception) -> LineageError:
 def subgraph_of(store: GraphStore, ids: list[str]) -> nx.MultiDiGraph:
     """The nodes ``ids`` and the edges among them (``store.subgraph``: one round trip on Neo4j)."""
     if not ids:
-        return nx.MultiDiGraph()
+        return to_networkx({}, [])
     return to_networkx(*store.subgraph(ids))
