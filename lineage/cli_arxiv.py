@@ -12,39 +12,15 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from lineage.cli_common import console, end_load, err, opened, print_report
+from lineage.cli_common import err, opened, progress_bar, summarise
 
 BATCH_SIZE = 50_000  # = loaders.arxiv_snapshot.BATCH_SIZE; not imported, to keep --help fast
 
 DATE = ["%Y-%m-%d"]
-
-
-@contextmanager
-def progress_bar(label: str) -> Iterator[Any]:
-    """A rich progress callback on a terminal; ``None`` (quiet) when output is piped or captured."""
-    if not console.is_terminal:
-        yield None
-        return
-    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
-
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TaskProgressColumn(),
-        TextColumn("{task.fields[papers]:,} papers · {task.fields[rate]:,.0f}/s"),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task(label, total=None, papers=0, rate=0.0)
-
-        def tick(p: Any) -> None:
-            bar.update(task, completed=p.done, total=p.total, papers=p.papers, rate=p.rate)
-
-        yield tick
 
 
 @contextmanager
@@ -67,20 +43,6 @@ def bulk_messages(verbose: bool = False) -> Iterator[None]:
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
-
-
-def summarise(report: Any, what: str) -> None:
-    """Print the report; after it, the failures and the exit status (:func:`end_load`)."""
-    print_report(report, what)
-    reasons = ", ".join(f"{n:,} {reason}" for reason, n in report.skip_reasons.most_common())
-    console.print(f"skipped {report.skipped:,}" + (f" ({reasons})" if reasons else ""), highlight=False)
-    for note in report.notes:
-        console.print(note, markup=False, highlight=False, soft_wrap=True)
-    if report.disagreements:
-        console.print(f"{len(report.disagreements)} disagreement(s) with curated data (arXiv's values were kept):")
-        for line in report.disagreements:
-            console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
-    end_load(report)
 
 
 def _day(value: dt.datetime | None) -> dt.date | None:

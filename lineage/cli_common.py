@@ -89,6 +89,47 @@ EXIT_CODES_HELP = (
 )
 
 
+@contextmanager
+def progress_bar(label: str, unit: str = "papers") -> Iterator[Any]:
+    """A rich progress callback for a loader's ``progress`` (``done``, ``total``, ``papers``: the
+    records so far, ``rate``) on a terminal; ``None`` (quiet) when output is piped or captured."""
+    if not console.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[count]:,} " + unit + " · {task.fields[rate]:,.0f}/s"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(label, total=None, count=0, rate=0.0)
+
+        def tick(p: Any) -> None:
+            bar.update(task, completed=p.done, total=p.total, count=p.papers, rate=p.rate)
+
+        yield tick
+
+
+def summarise(report: Any, what: str, limit: int | None = None) -> None:
+    """A load's whole summary: the counts, what was skipped and why, its notes, disagreements
+    with curated data (arXiv loads), then the failures and the exit status (:func:`end_load`)."""
+    print_report(report, what)
+    reasons = ", ".join(f"{n:,} {reason}" for reason, n in report.skip_reasons.most_common())
+    console.print(f"skipped {report.skipped:,}" + (f" ({reasons})" if reasons else ""), markup=False, highlight=False)
+    for note in report.notes:
+        console.print(note, markup=False, highlight=False, soft_wrap=True)
+    disagreements = getattr(report, "disagreements", ())
+    if disagreements:
+        console.print(f"{len(disagreements)} disagreement(s) with curated data (arXiv's values were kept):")
+        for line in disagreements:
+            console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
+    end_load(report, limit)
+
+
 def end_load(report: Any, limit: int | None = None) -> None:
     """After a load's summary: its failures, one line each (the first ``limit``), and the exit
     status that tells a partial load (:data:`EXIT_PARTIAL`) from one that loaded nothing (1)."""

@@ -1,46 +1,21 @@
 """``lineage load hf-dump``: every model card on the Hub, from its Parquet dump.
 
 Prints one summary (added / updated / unchanged, notes, failures), draws a progress bar only when
-stdout is a terminal, and exits 1 when anything failed, after loading everything that could be loaded.
+stdout is a terminal, and exits 3 when some rows failed (1 when nothing loaded), after loading everything that
+could be loaded.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from graph.errors import LineageError
-from lineage.cli_common import console, opened
+from lineage.cli_common import opened, progress_bar
 
 BATCH_SIZE = 5000  # = loaders.hf_dump.BATCH_SIZE; not imported, to keep --help fast
-
-
-@contextmanager
-def row_bar(label: str) -> Iterator[Any]:
-    """A rich progress callback on a terminal; ``None`` (quiet) when output is piped or captured."""
-    if not console.is_terminal:
-        yield None
-        return
-    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
-
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TaskProgressColumn(),
-        TextColumn("{task.fields[rows]:,} cards · {task.fields[rate]:,.0f}/s"),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task(label, total=None, rows=0, rate=0.0)
-
-        def tick(p: Any) -> None:
-            bar.update(task, completed=p.done, total=p.total, rows=p.papers, rate=p.rate)
-
-        yield tick
 
 
 def load_hf_dump_cmd(
@@ -92,7 +67,7 @@ def load_hf_dump_cmd(
     from loaders.checkpoints import tie_checkpoints
     from loaders.hf_dump import DumpError, load_hf_dump
 
-    with opened(ctx) as store, row_bar(file.name) as tick, bulk_messages():
+    with opened(ctx) as store, progress_bar(file.name, "cards") as tick, bulk_messages():
         try:
             report = load_hf_dump(
                 store, file, batch_size=batch_size, resume=not restart, progress=tick, commit_rows=commit_rows

@@ -13,7 +13,8 @@ from typing import Annotated, Any
 import typer
 
 from graph.errors import LineageError
-from lineage.cli_common import console, end_load, opened, print_report
+from lineage.cli_common import opened
+from lineage.cli_common import summarise as summarise_load
 
 #: ``lineage extract``; :mod:`lineage.cli` adds it to the app.
 extract_app = typer.Typer(help="Derive edges from text already in the graph.", no_args_is_help=True)
@@ -22,13 +23,8 @@ MAX_LISTED = 20  # failures printed one by one; the rest are counted
 
 
 def summarise(report: Any, what: str) -> None:
-    """Print a loader's report; after it, the failures and the exit status (:func:`end_load`)."""
-    print_report(report, what)
-    reasons = ", ".join(f"{n:,} {reason}" for reason, n in report.skip_reasons.most_common())
-    console.print(f"skipped {report.skipped:,}" + (f" ({reasons})" if reasons else ""), markup=False, highlight=False)
-    for note in report.notes:
-        console.print(note, markup=False, highlight=False, soft_wrap=True)
-    end_load(report, MAX_LISTED)
+    """:func:`lineage.cli_common.summarise`, listing at most :data:`MAX_LISTED` failures."""
+    summarise_load(report, what, MAX_LISTED)
 
 
 def _ids(value: str | None) -> list[str] | None:
