@@ -15,7 +15,7 @@ import typer
 from rich.markup import escape
 
 from graph.errors import LineageError
-from lineage import cli_arxiv, cli_explain, cli_exported, cli_hub, cli_lineage_sources, cli_query, cli_serve
+from lineage import cli_arxiv, cli_explain, cli_exported, cli_grow, cli_hub, cli_lineage_sources, cli_query, cli_serve
 from lineage.cli_common import (
     console,
     err,
@@ -374,6 +374,7 @@ load_app.command("hf-cards")(cli_lineage_sources.load_hf_cards_cmd)
 load_app.command("export")(cli_exported.load_export_cmd)
 load_app.command("hf")(cli_hub.load_hf_cmd)
 app.add_typer(cli_lineage_sources.extract_app, name="extract")
+app.command("grow")(cli_grow.grow_cmd)
 app.command("cite")(cli_explain.cite_cmd)
 app.command("explain")(cli_explain.explain_cmd)
 app.command("cypher")(cli_query.cypher_cmd)
