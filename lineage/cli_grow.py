@@ -126,6 +126,8 @@ def print_grow(report: Any, seed: str) -> None:
         markup=False,
         highlight=False,
     )
+    for note in report.notes:
+        console.print(note, markup=False, highlight=False, soft_wrap=True)
     if report.not_fetched:
         err.print(
             "request budget spent (--max-requests): not fetched: " + "; ".join(report.not_fetched),

@@ -4,7 +4,8 @@ A researcher snowballs from one seed; this does the same, in order, each step th
 existing loader (no copies), each write through the store's batch upsert:
 
 1. **the Hub** (a model seed): its model tree down ``depth`` levels (:func:`loaders.hf_hub.load_hf_hub`);
-   the papers its card introduces (``arxiv:`` tags) become paper seeds;
+   the papers the Hub tags the seed repo with (``arxiv:<id>``, one per arXiv link in its card)
+   become paper seeds;
 2. **arXiv**: the seed papers' records, abstracts included (:func:`loaders.arxiv_api.load_arxiv`);
 3. **the Hub** (a paper seed): the repos whose cards tag ``arxiv:<id>`` (``list_models(filter=…)``),
    each with its tree ``depth - 1`` levels down;
@@ -179,6 +180,31 @@ def introducing_papers(store: GraphStore, node_id: str) -> list[str]:
     return sorted(r["id"] for r in rows)
 
 
+def tagged_papers(hub: Any, repo: str) -> list[str]:
+    """The papers the Hub tags a repo with (``arxiv:<id>``, one per arXiv link in its card), from
+    the model info the crawl just read (the disk cache: no request). A repo the crawl could not
+    read names none (its failure is already reported)."""
+    try:
+        tags = hub.info(repo).get("tags") or []
+    except Exception:  # the crawl reported this repo's error already
+        return []
+    out = []
+    for tag in tags:
+        if isinstance(tag, str) and tag.startswith("arxiv:"):
+            try:
+                out.append(normalize_id(tag))
+            except InvalidIdError:
+                continue
+    return list(dict.fromkeys(out))
+
+
+def _counts(store: GraphStore) -> tuple[int, int]:
+    """Nodes and edges in the store: what a step stopped by the budget wrote is the difference."""
+    nodes = store.read("MATCH (n:Node) RETURN count(n) AS n")[0]["n"]
+    edges = store.read("MATCH (a:Node)-[e]->(b:Node) RETURN count(e) AS n")[0]["n"]
+    return int(nodes), int(edges)
+
+
 def cited_by(store: GraphStore, ids: list[str]) -> list[str]:
     rows = store.read("MATCH (a:Node)-[e:CITES]->(b:Node) WHERE a.id IN $ids RETURN DISTINCT b.id AS id", {"ids": ids})
     return sorted(r["id"] for r in rows)
@@ -208,13 +234,12 @@ def grow(
     cite = SOURCE_NAMES[clients.citation_source]
     chunk = 1 if max_requests is not None else 50  # under a budget, keep every visited repo
 
-    steps: list[tuple[str, Callable[[], None]]] = []
+    steps: list[tuple[str, str, Callable[[], None]]] = []  # (what, source, run)
     papers: list[str] = list(seed.papers)
     from_model = bool(seed.repos)
 
     def hub_tree(repo: str, levels: int) -> None:
         from loaders.checkpoints import tie_checkpoints
-        from loaders.hf_cards import hf_index
 
         try:
             part = load_hf_hub(
@@ -232,16 +257,15 @@ def grow(
             return
         part += tie_checkpoints(store)
         report.add("hf_hub", part)
-        model = hf_index(store).get(repo.lower())
-        if model and from_model:
-            papers.extend(p for p in introducing_papers(store, model) if p not in papers)
+        if from_model:
+            papers.extend(p for p in tagged_papers(clients.hub, repo) if p not in papers)
 
     def arxiv_step() -> None:
         from loaders.arxiv_api import load_arxiv
 
         wanted = [p for p in papers if p.startswith("arxiv:")]
         if not wanted:
-            report.by_source.setdefault("arxiv", LoadReport()).notes.append("no arXiv paper to fetch")
+            report.notes.append("arxiv: no arXiv paper to fetch (the seed has no arXiv id)")
             return
         report.add("arxiv", load_arxiv(store, ids=wanted, client=clients.arxiv, batch_size=batch_size, retrieved=when))
 
@@ -257,8 +281,7 @@ def grow(
                 report.fail("hf_hub", f"{tag}: listing the repos that tag it failed: {exc}")
                 continue
             if not repos:
-                report.by_source.setdefault("hf_hub", LoadReport())
-                report.problems.setdefault("hf_hub", []).append(f"no repo on the Hub tags {tag}")
+                report.notes.append(f"hf_hub: no repo on the Hub tags {tag}")
                 continue
             for repo in repos:
                 hub_tree(repo, max(depth - 1, 0))
@@ -284,25 +307,29 @@ def grow(
         report.add("mentions", extract_mentions(store, batch_size=batch_size, retrieved=when))
 
     for repo in seed.repos:
-        steps.append((f"the Hub's model tree under {repo} ({depth} level(s) down)", lambda r=repo: hub_tree(r, depth)))
-    steps.append(("arXiv records of the seed papers", arxiv_step))
+        what = f"the Hub's model tree under {repo} ({depth} level(s) down)"
+        steps.append((what, "hf_hub", lambda r=repo: hub_tree(r, depth)))
+    steps.append(("arXiv records of the seed papers", "arxiv", arxiv_step))
     if seed.papers and not from_model:
-        steps.append(("the Hub repos whose cards tag the seed papers", tagged_models))
-    steps.append((f"references from {cite} ({depth} level(s))", references))
-    steps.append(("mentions in the abstracts", mentions))
+        steps.append(("the Hub repos whose cards tag the seed papers", "hf_hub", tagged_models))
+    steps.append((f"references from {cite} ({depth} level(s))", cite, references))
 
-    for i, (what, step) in enumerate(steps):
+    for i, (what, source, step) in enumerate(steps):
         if progress:
             progress(i, len(steps), what)
+        before = _counts(store) if max_requests is not None else (0, 0)
         try:
             step()
-        except BudgetSpent as spent:
-            report.by_source.setdefault(spent.source, LoadReport())
-            report.not_fetched = [what, *(w for w, _ in steps[i + 1 :] if w != "mentions in the abstracts")]
-            if steps[-1][0] == "mentions in the abstracts" and i < len(steps) - 1:
-                mentions()  # no requests: what was fetched still gets its mentions
+        except BudgetSpent:
+            # the step's loader wrote its finished batches (with checkpoints) but returned no report
+            nodes, edges = _counts(store)
+            report.add(source, LoadReport(nodes_added=nodes - before[0], edges_added=edges - before[1]))
+            report.not_fetched = [what, *(w for w, _, _ in steps[i + 1 :])]
             break
     if progress:
-        progress(len(steps), len(steps), "done")
+        progress(len(steps), len(steps) + 1, "mentions in the abstracts")
+    mentions()  # no requests: what was fetched gets its mentions, budget or not
+    if progress:
+        progress(len(steps) + 1, len(steps) + 1, "done")
     report.requests = Counter(budget.used)
     return report

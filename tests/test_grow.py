@@ -1,0 +1,189 @@
+"""``lineage grow``: every source at once, each on a loopback replay of its recordings.
+
+* arXiv: the recorded feeds of ``tests/fixtures/arxiv_api`` by query; an id nothing was recorded
+  for gets the recorded empty feed (``id_list=0000.0000``, 0 entries), as arXiv answers an unknown id.
+* Semantic Scholar: ``POST /paper/batch`` answers each id with the record the recorded batch
+  answer holds for it (``test_get_papers_return_not_found.yaml``), else ``null`` as that same
+  recording answers an unknown id; references are the two recorded pages of 10.2139/ssrn.2250500.
+* the Hub: :class:`hub_replay.HubReplay`, rebuilt from the recorded crawl under ``meta-llama/Llama-2-7b``;
+  a tag filter the crawl cannot answer lists nothing.
+
+No seed here is in every recording (none is), so each test says which source has no record for
+its seed and asserts that grow names that source and still loads the rest.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hub_replay import FIXTURE, HubReplay, repo_of
+from replay import ReplayServer, Seen, cassette_routes
+from typer.testing import CliRunner
+
+from lineage.cli import app
+from loaders.arxiv_api import ArxivClient
+from loaders.grow import Clients, grow
+from loaders.hf_hub import HubClient
+from loaders.semantic_scholar import s2_client
+
+FIXTURES = Path(__file__).parent / "fixtures"
+S2 = FIXTURES / "semantic_scholar"
+MICROFINANCE = "doi:10.2139/ssrn.2250500"
+MICROFINANCE_PAPER_ID = "cb1ebd913c3724c599f6b276b14b5c6253da68f3"
+ROOT = "meta-llama/Llama-2-7b"
+
+
+# --- the replays ----------------------------------------------------------------------------------
+
+
+def _key(pairs: Any) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(pairs))
+
+
+def arxiv_replay() -> ReplayServer:
+    from urllib.parse import parse_qsl, urlsplit
+
+    pages: dict[tuple, bytes] = {}
+    for path in (FIXTURES / "arxiv_api").glob("*.json"):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if "start=" in data["url"] and data["status_code"] == 200:
+            pages[_key(parse_qsl(urlsplit(data["url"]).query, keep_blank_values=True))] = data["body"].encode("latin-1")
+    empty = json.loads((FIXTURES / "arxiv_api" / "id_0000.0000_s0_m100_8b51d9633a68.json").read_text())["body"]
+
+    def answer(seen: Seen) -> tuple[int, bytes]:
+        return 200, pages.get(_key(seen.query.items()), empty.encode("latin-1"))
+
+    return ReplayServer([], fallback=answer)
+
+
+def s2_replay() -> ReplayServer:
+    cassette = yaml.safe_load((S2 / "test_get_papers_return_not_found.yaml").read_text(encoding="utf-8"))
+    interaction = cassette["interactions"][0]
+    asked = json.loads(interaction["request"]["body"])["ids"]
+    answered = json.loads(interaction["response"]["body"]["string"])
+    records = {i.lower().removeprefix("doi:"): r for i, r in zip(asked, answered, strict=True)}
+
+    def batch(seen: Seen) -> tuple[int, Any] | None:
+        if seen.method == "POST" and seen.path == "/paper/batch":
+            return 200, [records.get(i.lower().removeprefix("doi:")) for i in seen.body["ids"]]
+        return None
+
+    pages = cassette_routes(S2 / "test_get_paper_references.yaml", match=("offset",), strip_prefix="/graph/v1")
+    for route in pages:  # recorded under the DOI; the loader pages by the paperId the batch answer gives
+        route.path = f"/paper/{MICROFINANCE_PAPER_ID}/references"
+    return ReplayServer(pages, fallback=batch)
+
+
+@pytest.fixture
+def replays() -> Iterator[tuple[ReplayServer, ReplayServer, HubReplay]]:
+    with arxiv_replay() as arxiv, s2_replay() as s2, HubReplay() as hub:
+        yield arxiv, s2, hub
+
+
+def clients(replays: tuple, cache: Path, s2_url: str | None = None) -> Clients:
+    arxiv, s2, hub = replays
+    return Clients(
+        arxiv=ArxivClient(base_url=arxiv.url + "/api/query", delay_seconds=0, backoff_seconds=0, timeout=5),
+        citations=s2_client(s2_url or s2.url, api_key="", min_interval=0, backoff=0, retries=0, timeout=5),
+        hub=HubClient(cache, endpoint=hub.url, token="hf_test", min_interval=0),  # any token reads gated cards
+    )
+
+
+def recorded_children(repo: str) -> set[str]:
+    """The repos the recorded crawl lists directly under ``repo`` (any relation)."""
+    rows = {repo_of(str(r["model_id"])).lower(): r for r in json.loads(FIXTURE.read_text())["models"]}
+    row = rows[repo.lower()]
+    return {repo_of(u) for k in ("children", "adapters", "quantized", "merges") for u in row.get(k) or []}
+
+
+# --- the Python function, both backends -----------------------------------------------------------
+
+
+def test_a_hub_repo_grows_its_tree_and_names_the_sources_without_its_paper(store, replays, tmp_path) -> None:
+    report = grow(store, ROOT, clients=clients(replays, tmp_path / "hub"), depth=1)
+
+    children = recorded_children(ROOT)
+    hub = report.by_source["hf_hub"]
+    assert hub.nodes_added >= len(children) + 1  # the root and every recorded child (plus their papers)
+    rows = store.read(
+        "MATCH (c:Node)-[e:BUILDS_ON]->(p:Node) WHERE p.hf_id = $root RETURN c.hf_id AS child", {"root": ROOT}
+    )
+    assert {r["child"] for r in rows} >= {c for c in children if c.lower() != ROOT.lower()}
+    # the Hub tags Llama 2 with its paper, arxiv:2307.09288, which neither arXiv's nor S2's recordings hold:
+    assert store.nodes(["arxiv:2307.09288"])
+    assert set(report.problems) == {"arxiv", "semantic_scholar"}
+    lines = report.problem_lines()
+    assert any(line.startswith("arxiv: arxiv:2307.09288: not found on arXiv") for line in lines)
+    assert any(line.startswith("semantic_scholar: semantic_scholar: no paper for arxiv:2307.09288") for line in lines)
+    assert report.requests["arxiv"] == 1 and report.requests["semantic_scholar"] == 1
+
+    again = grow(store, ROOT, clients=clients(replays, tmp_path / "hub"), depth=1)
+    assert (again.nodes_added, again.nodes_updated, again.edges_added, again.edges_updated) == (0, 0, 0, 0)
+    assert again.requests["hf_hub"] == 0  # the Hub's answers come from the disk cache
+
+
+def test_a_paper_grows_its_references_from_semantic_scholar(store, replays, tmp_path) -> None:
+    report = grow(store, MICROFINANCE, clients=clients(replays, tmp_path / "hub"), depth=1)
+
+    s2 = report.by_source["semantic_scholar"]
+    assert (s2.nodes_added, s2.edges_added) == (45, 44)  # the paper and its 44 resolved references
+    assert report.requests["semantic_scholar"] == 3  # one batch, two recorded pages of references
+    cites = store.read("MATCH (a:Node)-[e:CITES]->(b:Node) WHERE a.id = $id RETURN count(b) AS n", {"id": MICROFINANCE})
+    assert cites[0]["n"] == 44
+    assert report.problems == {}
+    assert "arxiv: no arXiv paper to fetch (the seed has no arXiv id)" in report.notes
+
+    again = grow(store, MICROFINANCE, clients=clients(replays, tmp_path / "hub"), depth=1)
+    assert (again.nodes_added, again.edges_added, again.nodes_updated, again.edges_updated) == (0, 0, 0, 0)
+
+
+def test_the_budget_stops_the_crawl_and_says_what_was_not_fetched(store, replays, tmp_path) -> None:
+    """Ten requests: Llama-2-7b's info, card and four child lists, then four children's infos."""
+    report = grow(store, ROOT, clients=clients(replays, tmp_path / "hub"), depth=1, max_requests=10)
+
+    assert dict(report.requests) == {"hf_hub": 10}
+    assert report.not_fetched == [
+        f"the Hub's model tree under {ROOT} (1 level(s) down)",
+        "arXiv records of the seed papers",
+        "references from semantic_scholar (1 level(s))",
+    ]
+    # what was fetched before the budget ran out is in the store, and the summary counts it
+    root = store.read("MATCH (n:Node) WHERE n.hf_id = $r RETURN n.id AS id", {"r": ROOT})
+    assert len(root) == 1
+    assert report.by_source["hf_hub"].nodes_added >= 1
+    assert not store.nodes(["arxiv:2307.09288"]) or "arxiv" not in report.by_source
+
+
+def test_a_failing_source_is_named_and_the_rest_loads(store, replays, tmp_path) -> None:
+    """arXiv has 1707.08567; Semantic Scholar is down (nothing listens on its port)."""
+    report = grow(store, "1707.08567", clients=clients(replays, tmp_path / "hub", s2_url="http://127.0.0.1:9"))
+
+    assert report.by_source["arxiv"].nodes_added >= 1
+    assert store.nodes(["arxiv:1707.08567"])["arxiv:1707.08567"]["abstract"]
+    assert list(report.problems) == ["semantic_scholar"]
+    [line] = report.problem_lines()
+    assert line.startswith("semantic_scholar: papers 1-1 (arxiv:1707.08567 …): semantic_scholar: request failed")
+    assert "hf_hub: no repo on the Hub tags arxiv:1707.08567" in report.notes
+
+
+# --- the command ----------------------------------------------------------------------------------
+
+
+def test_cli_grow_prints_what_came_from_where(replays, tmp_path, monkeypatch) -> None:
+    arxiv, s2, hub = replays
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+    monkeypatch.setenv("S2_API_URL", s2.url)
+    monkeypatch.setenv("HF_ENDPOINT", hub.url)
+    args = ["--db", str(tmp_path / "db"), "grow", "1707.08567", "--delay", "0", "--hub-cache", str(tmp_path / "c")]
+    result = CliRunner().invoke(app, [*args, "--arxiv-url", arxiv.url + "/api/query"])
+    assert result.exit_code == 1, result.output  # S2 has no record of it
+    assert "arxiv: 1 request(s), nodes " in result.output
+    assert "semantic_scholar: semantic_scholar: no paper for arxiv:1707.08567" in result.output
+
+    budget = CliRunner().invoke(app, [*args, "--arxiv-url", arxiv.url + "/api/query", "--max-requests", "0"])
+    assert "request budget spent (--max-requests): not fetched: arXiv records of the seed papers" in budget.output
