@@ -126,6 +126,11 @@ def test_a_hub_repo_grows_its_tree_and_names_the_sources_without_its_paper(store
     assert (again.nodes_added, again.nodes_updated, again.edges_added, again.edges_updated) == (0, 0, 0, 0)
     assert again.requests["hf_hub"] == 0  # the Hub's answers come from the disk cache
 
+    # the stored model, by node id, is the same seed: its repo (hf_id) and the paper the Hub tags it with
+    by_node = grow(store, "model:hf.meta-llama.llama-2-7b", clients=clients(replays, tmp_path / "hub"), depth=1)
+    assert (by_node.nodes_added, by_node.edges_added) == (0, 0)
+    assert by_node.requests["arxiv"] == 1 and set(by_node.problems) == {"arxiv", "semantic_scholar"}
+
 
 def test_a_paper_grows_its_references_from_semantic_scholar(store, replays, tmp_path) -> None:
     report = grow(store, MICROFINANCE, clients=clients(replays, tmp_path / "hub"), depth=1)
@@ -169,6 +174,29 @@ def test_a_failing_source_is_named_and_the_rest_loads(store, replays, tmp_path) 
     [line] = report.problem_lines()
     assert line.startswith("semantic_scholar: papers 1-1 (arxiv:1707.08567 …): semantic_scholar: request failed")
     assert "hf_hub: no repo on the Hub tags arxiv:1707.08567" in report.notes
+
+
+def test_references_from_openalex(store, replays, tmp_path) -> None:
+    """ChemCrow (arXiv 2304.05376) from OpenAlex's recorded works (served as tests/test_openalex.py
+    serves them); arXiv's recordings do not hold it, and grow says so."""
+    from test_openalex import fake_openalex, recorded_chemcrow_search
+
+    from loaders.openalex import openalex_client
+
+    with ReplayServer([recorded_chemcrow_search()], fallback=fake_openalex) as oa:
+        setup = clients(replays, tmp_path / "hub")
+        setup.citations = openalex_client(oa.url, min_interval=0, backoff=0, retries=0, timeout=5)
+        setup.citation_source = "openalex"
+        report = grow(store, "arXiv:2304.05376", clients=setup)
+
+    assert report.by_source["openalex"].nodes_added == 1
+    chem = store.nodes(["arxiv:2304.05376"])["arxiv:2304.05376"]
+    assert (chem["title"], chem["venue"]) == (
+        "ChemCrow: Augmenting large-language models with chemistry tools",
+        "Nature Machine Intelligence",
+    )
+    assert report.requests["openalex"] == 3  # the DOI look-up, the title search, the journal's references
+    assert report.problem_lines() == ["arxiv: arxiv:2304.05376: not found on arXiv (no entry returned)"]
 
 
 # --- the command ----------------------------------------------------------------------------------
