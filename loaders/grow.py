@@ -67,8 +67,11 @@ class Budget:
         self.used[source] += 1
 
     def meter(self, client: Any, method: str, source: str) -> Any:
-        """Make ``client.<method>`` (the one call each request goes through) take from the budget first."""
-        send = getattr(client, method)
+        """Make ``client.<method>`` (the one call each request goes through) take from the budget first.
+        Metering a client again re-points it at this budget (the original method is kept aside)."""
+        kept = f"_unmetered_{method}"
+        send = getattr(client, kept, None) or getattr(client, method)
+        setattr(client, kept, send)
 
         def metered(*args: Any, **kwargs: Any) -> Any:
             self.take(source)

@@ -176,6 +176,22 @@ def test_a_failing_source_is_named_and_the_rest_loads(store, replays, tmp_path) 
     assert "hf_hub: no repo on the Hub tags arxiv:1707.08567" in report.notes
 
 
+def test_a_method_by_name_grows_from_the_paper_that_introduces_it(store, replays, tmp_path) -> None:
+    """``DPO`` resolves as on the CLI to method:dpo, whose curated paper is arXiv 2305.18290; no
+    recording holds that paper, so arXiv and S2 are each one line naming it."""
+    from loaders.curated import load_curated
+
+    load_curated(store)
+    report = grow(store, "DPO", clients=clients(replays, tmp_path / "hub"))
+
+    assert report.requests == {"arxiv": 1, "hf_hub": 1, "semantic_scholar": 1}
+    assert report.problem_lines() == [
+        "arxiv: arxiv:2305.18290: not found on arXiv (no entry returned)",
+        "semantic_scholar: semantic_scholar: no paper for arxiv:2305.18290 (ARXIV:2305.18290)",
+    ]
+    assert "hf_hub: no repo on the Hub tags arxiv:2305.18290" in report.notes
+
+
 def test_references_from_openalex(store, replays, tmp_path) -> None:
     """ChemCrow (arXiv 2304.05376) from OpenAlex's recorded works (served as tests/test_openalex.py
     serves them); arXiv's recordings do not hold it, and grow says so."""
