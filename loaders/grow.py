@@ -201,6 +201,24 @@ def tagged_papers(hub: Any, repo: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+#: Packages whose errors mean "that service is down or refused" (the Hub crawl re-raises network
+#: errors of huggingface_hub's HTTP client, whichever httpx build it ships with).
+_NETWORK_PACKAGES = frozenset({"huggingface_hub", "httpx", "httpx2", "httpcore", "requests", "urllib3"})
+
+
+def is_source_error(exc: BaseException) -> bool:
+    """True for errors that mean a source failed (not a bug here): ours, OS/network errors, and
+    the HTTP client packages' own."""
+    if isinstance(exc, (LineageError, OSError)):
+        return True
+    return any(cls.__module__.split(".")[0] in _NETWORK_PACKAGES for cls in type(exc).__mro__)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else "(no message)"
+
+
 def _counts(store: GraphStore) -> tuple[int, int]:
     """Nodes and edges in the store: what a step stopped by the budget wrote is the difference."""
     nodes = store.read("MATCH (n:Node) RETURN count(n) AS n")[0]["n"]
@@ -281,7 +299,7 @@ def grow(
             try:
                 repos = [m.id for m in clients.hub.api.list_models(filter=tag, limit=max_models)]
             except HfHubHTTPError as exc:
-                report.fail("hf_hub", f"{tag}: listing the repos that tag it failed: {exc}")
+                report.fail("hf_hub", f"{tag}: listing the repos that tag it failed: {_first_line(exc)}")
                 continue
             if not repos:
                 report.notes.append(f"hf_hub: no repo on the Hub tags {tag}")
@@ -329,6 +347,11 @@ def grow(
             report.add(source, LoadReport(nodes_added=nodes - before[0], edges_added=edges - before[1]))
             report.not_fetched = [what, *(w for w, _, _ in steps[i + 1 :])]
             break
+        except Exception as exc:
+            if not is_source_error(exc):
+                raise
+            # the service is down or refused: name it, go on with the other sources
+            report.fail(source, f"{what}: {type(exc).__name__}: {_first_line(exc)}")
     if progress:
         progress(len(steps), len(steps) + 1, "mentions in the abstracts")
     mentions()  # no requests: what was fetched gets its mentions, budget or not

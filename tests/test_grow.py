@@ -215,6 +215,26 @@ def test_references_from_openalex(store, replays, tmp_path) -> None:
     assert report.problem_lines() == ["arxiv: arxiv:2304.05376: not found on arXiv (no entry returned)"]
 
 
+def test_a_hub_that_is_down_or_refuses_is_named_and_the_rest_loads(store, replays, tmp_path) -> None:
+    """Nothing listens on the Hub's port (a model seed); then the loopback Hub answers the listing
+    with a 403 status line the test puts in front of it (a paper seed: arXiv still loads it)."""
+    setup = clients(replays, tmp_path / "hub")
+    setup.hub = HubClient(
+        tmp_path / "down", endpoint="http://127.0.0.1:9", token="hf_test", min_interval=0, max_retries=0
+    )
+    down = grow(store, ROOT, clients=setup)
+    assert list(down.problems) == ["hf_hub"]
+    [line] = down.problem_lines()
+    assert line.startswith(f"hf_hub: the Hub's model tree under {ROOT} (1 level(s) down): ConnectError")
+
+    replays[2].faults["/api/models"].append((403, {}))
+    refused = grow(store, "1707.08567", clients=clients(replays, tmp_path / "hub"))
+    assert set(refused.problems) == {"hf_hub", "semantic_scholar"}  # S2's replay has no record of it
+    hub_line = next(line for line in refused.problem_lines() if line.startswith("hf_hub: "))
+    assert hub_line.startswith("hf_hub: arxiv:1707.08567: listing the repos that tag it failed: 403")
+    assert refused.by_source["arxiv"].nodes_added >= 1 and store.nodes(["arxiv:1707.08567"])
+
+
 # --- the command ----------------------------------------------------------------------------------
 
 
