@@ -136,7 +136,8 @@ class GrowReport(LoadReport):
         out = []
         for source, lines in self.problems.items():
             more = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
-            out.append(f"{source}: {lines[0]}{more}")
+            first = lines[0].removeprefix(f"{source}: ")  # the loaders that name themselves already
+            out.append(f"{source}: {first}{more}")
         return out
 
 

@@ -119,7 +119,7 @@ def test_a_hub_repo_grows_its_tree_and_names_the_sources_without_its_paper(store
     assert set(report.problems) == {"arxiv", "semantic_scholar"}
     lines = report.problem_lines()
     assert any(line.startswith("arxiv: arxiv:2307.09288: not found on arXiv") for line in lines)
-    assert any(line.startswith("semantic_scholar: semantic_scholar: no paper for arxiv:2307.09288") for line in lines)
+    assert any(line.startswith("semantic_scholar: no paper for arxiv:2307.09288") for line in lines)
     assert report.requests["arxiv"] == 1 and report.requests["semantic_scholar"] == 1
 
     again = grow(store, ROOT, clients=clients(replays, tmp_path / "hub"), depth=1)
@@ -187,7 +187,7 @@ def test_a_method_by_name_grows_from_the_paper_that_introduces_it(store, replays
     assert report.requests == {"arxiv": 1, "hf_hub": 1, "semantic_scholar": 1}
     assert report.problem_lines() == [
         "arxiv: arxiv:2305.18290: not found on arXiv (no entry returned)",
-        "semantic_scholar: semantic_scholar: no paper for arxiv:2305.18290 (ARXIV:2305.18290)",
+        "semantic_scholar: no paper for arxiv:2305.18290 (ARXIV:2305.18290)",
     ]
     assert "hf_hub: no repo on the Hub tags arxiv:2305.18290" in report.notes
 
@@ -247,7 +247,7 @@ def test_cli_grow_prints_what_came_from_where(replays, tmp_path, monkeypatch) ->
     result = CliRunner().invoke(app, [*args, "--arxiv-url", arxiv.url + "/api/query"])
     assert result.exit_code == 1, result.output  # S2 has no record of it
     assert "arxiv: 1 request(s), nodes " in result.output
-    assert "semantic_scholar: semantic_scholar: no paper for arxiv:1707.08567" in result.output
+    assert "semantic_scholar: no paper for arxiv:1707.08567" in result.output
 
     budget = CliRunner().invoke(app, [*args, "--arxiv-url", arxiv.url + "/api/query", "--max-requests", "0"])
     assert "request budget spent (--max-requests): not fetched: arXiv records of the seed papers" in budget.output
