@@ -18,6 +18,7 @@ from lineage import (
     cli_arxiv,
     cli_explain,
     cli_exported,
+    cli_grow,
     cli_hf_dump,
     cli_hub,
     cli_lineage_sources,
@@ -408,6 +409,7 @@ load_app.command("export")(cli_exported.load_export_cmd)
 load_app.command("hf")(cli_hub.load_hf_cmd)
 load_app.command("hf-dump")(cli_hf_dump.load_hf_dump_cmd)
 app.add_typer(cli_lineage_sources.extract_app, name="extract")
+app.command("grow")(cli_grow.grow_cmd)
 app.command("cite")(cli_explain.cite_cmd)
 app.command("explain")(cli_explain.explain_cmd)
 app.command("cypher")(cli_query.cypher_cmd)
