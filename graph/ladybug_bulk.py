@@ -2,17 +2,16 @@
 
 Every Ladybug commit after a ``COPY`` checkpoints, and a checkpoint costs more as the tables
 grow (it rewrites the rel tables' pages that new edges touch, which for AUTHORED is nearly all
-of them): loading 1M snapshot records in 50 commits took 611 s, most of it in commits
-(BENCHMARKS.md). So a bulk load keeps one write transaction open over many batches: rows
+of them): with a commit per batch, a large load spent most of its time committing
+(BENCHMARKS.md, sessions 2-4). So a bulk load keeps one write transaction open over many batches: rows
 already in the store are merged with ``SET`` inside it as the batches come, new rows go to
 Parquet files beside the database (Python's memory stays one batch), and at about
 ``commit_rows`` staged rows they are ``COPY``-ed in and committed, the last batch's checkpoint
 with the edges. An error rolls back to the last commit; a re-run resumes at the last checkpoint.
 
 A group commits twice: its nodes (with what it merged by ``SET``), then its edges and the
-checkpoint. The engine's own peak is the commit, and one commit for both peaked ~300 MB higher
-(1.73 GB against 1.41 GB, the engine alone on the second group of 1M snapshot records) and took
-as long (BENCHMARKS.md). A group whose edges fail after its nodes committed leaves those nodes
+checkpoint. The engine's own peak is the commit, and one commit for both peaked higher and
+took as long (BENCHMARKS.md, session 8). A group whose edges fail after its nodes committed leaves those nodes
 in the store but the checkpoint before them, so the re-run finds them unchanged and adds the
 edges.
 
@@ -29,67 +28,38 @@ import logging
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager, suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from graph import ladybug_provenance as provenance
 from graph.errors import StoreError
-from graph.ladybug_provenance import REL_COLUMNS, interned
-from graph.schema import NODE_COLUMNS, EdgeType
-from graph.store import Batch, BatchPlan, EdgeKey, KnownRows, LoadReport, plan_batch
-
-#: Ladybug column types as Arrow types, for the tables ``COPY`` reads.
-ARROW_TYPES = {
-    "STRING": pa.string(),
-    "STRING[]": pa.list_(pa.string()),
-    "INT64": pa.int64(),
-    "DOUBLE[]": pa.list_(pa.float64()),
-    "BOOLEAN": pa.bool_(),
-}
-
-
-class BulkTarget(Protocol):
-    """What a staged bulk load needs of the embedded store (:class:`graph.ladybug_store.LadybugStore`
-    is one): its connection and lock, row reads and the batch planner's look-ups, applying planned
-    changes, and rolling back. Stated here so the store and this module do not import each other."""
-
-    location: str
-    threads: int
-    buffer_pool_mb: int
-    connection: Any
-    lock: AbstractContextManager[Any]
-
-    def rows(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]: ...
-    def nodes(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]: ...
-    def fetch_edges(self, keys: list[EdgeKey]) -> dict[EdgeKey, dict[str, Any]]: ...
-    def existing_ids(self, ids: list[str]) -> set[str]: ...
-    def set_changed(self, plan: BatchPlan) -> None: ...
-    def rollback(self) -> None: ...
-
+from graph.ladybug_write import EmbeddedTarget, LadybugWrite, store_table
+from graph.schema import EdgeType
+from graph.store import Batch, BatchPlan, KnownRows, LoadReport
 
 #: Rows (nodes + edges) staged before a commit. The engine keeps a transaction's new rows in
-#: its buffer pool until the commit, so this bounds its memory; measured on 1M snapshot records
-#: (~10M rows): see BENCHMARKS.md.
+#: its buffer pool until the commit, so this bounds its memory (BENCHMARKS.md, session 8).
 COMMIT_ROWS = 3_000_000
 #: Engine threads for a node COPY into a table that has rows already (a load's second group, or
 #: any group of a load into a full store). Each thread seems to fill its own group of rows, which
-#: abstracts make large: the second group of 1M snapshot records peaked at 1.46 GB with 2 threads and
-#: at 0.96 GB with 1 (the engine alone), the load's peak (BENCHMARKS.md). Into an empty table
-#: (the first group: 1.24 GB with the loader) the COPY takes every thread.
+#: abstracts make large, so one thread keeps the load's peak lower (BENCHMARKS.md, session 8).
+#: Into an empty table the COPY takes every thread.
 NODE_COPY_THREADS = 1
 log = logging.getLogger("lineage.bulk")
 
 
-class StagedGroup:
-    """One open transaction and the Parquet files of the new rows it will ``COPY`` at commit."""
+class StagedGroup(LadybugWrite):
+    """One open transaction and the Parquet files of the new rows it will ``COPY`` at commit:
+    a :class:`LadybugWrite` whose new rows are staged, and whose checkpoint waits for the commit."""
 
-    def __init__(self, store: BulkTarget, known: KnownRows) -> None:
-        self.store, self.known = store, known
+    def __init__(self, store: EmbeddedTarget, known: KnownRows) -> None:
+        super().__init__(store)
+        self.known = known
         self.dir = Path(
             tempfile.mkdtemp(prefix=Path(store.location).name + ".staging-", dir=Path(store.location).parent)
         )
@@ -99,6 +69,7 @@ class StagedGroup:
         self.seen: set[str] = set()  # every node id of this group's batches, edge ends included
         self.rows = 0
         self.checkpoint: tuple[str, str] | None = None
+        self.batch = Batch()  # the batch being written (apply stages its sealed tables)
         self.open = False
 
     # -- one batch ------------------------------------------------------------------------------
@@ -109,13 +80,20 @@ class StagedGroup:
             return True
         return any(k[1] in seen and k[2] in seen for k in batch.edges)
 
-    def write(self, batch: Batch) -> LoadReport:
-        store = self.store
+    def write(self, batch: Batch, known: KnownRows | None = None) -> LoadReport:
         if not self.open:
-            store.connection.execute("BEGIN TRANSACTION")
+            self.store.connection.execute("BEGIN TRANSACTION")
             self.open = True
-        plan = plan_batch(batch, store.nodes, store.fetch_edges, store.existing_ids, self.known)
-        store.set_changed(plan)
+        self.batch = batch
+        report = super().write(batch, self.known)
+        self.seen.update(batch.nodes)
+        self.seen.update(n for key in batch.edges for n in key[1:3])
+        return report
+
+    def apply(self, plan: BatchPlan) -> None:
+        """Changes to stored rows are made now, in the open transaction; new rows are staged."""
+        batch = self.batch
+        self.set_changed(plan)
         if plan.new_nodes:
             self._stage("Node", plan.new_nodes, batch)
             self.staged.update(r["id"] for r in plan.new_nodes)
@@ -126,19 +104,17 @@ class StagedGroup:
             self._stage(etype, rows, batch)
         if plan.new_edges or plan.changed_edges:
             self._stage_provenance(batch, plan.changed_edges)
-        self.seen.update(batch.nodes)
-        self.seen.update(n for key in batch.edges for n in key[1:3])
         self.rows += len(plan.new_nodes) + len(plan.new_edges)
-        if batch.checkpoint:
-            self.checkpoint = batch.checkpoint
-        return plan.report
+
+    def set_checkpoint(self, key: str, value: str) -> None:
+        self.checkpoint = (key, value)  # written with the group's edges, at its commit
 
     def _stage(self, table: str, rows: list[dict[str, Any]], batch: Batch) -> None:
         """Append ``rows`` (the batch's new rows of this table, in batch order) to the table's file.
 
         A sealed batch has its Arrow tables already (built in a parsing worker): its new rows
-        are the whole table or one filter of it. Building them here was a fifth of a snapshot
-        load's time (measured).
+        are the whole table or one filter of it: building them here, in the writer, was a large
+        part of a snapshot load's time.
         """
         sealed = (batch.tables or {}).get(table)
         if sealed is not None and sealed.num_rows == len(rows):
@@ -185,21 +161,20 @@ class StagedGroup:
         for writer in self.writers.values():
             writer.close()
         tables = [t for t in ["Node", "Provenance", *(t.value for t in EdgeType)] if t in self.writers]
-        # What only this group's batches needed, freed for the engine (~80 MB at 1M records).
+        # What only this group's batches needed, freed for the engine before its peak.
         self.staged, self.staged_provenance, self.seen = set(), set(), set()
         release_free_heap()
         started = time.perf_counter()
         took, commits = [], []
         for table in tables:
             before = time.perf_counter()
-            self._copy(table)
+            self._copy_staged(table)
             took.append(f"{table} {time.perf_counter() - before:.1f}")
             if table == "Node" and len(tables) > 1:
                 commits.append(self._commit())
                 conn.execute("BEGIN TRANSACTION")
         if self.checkpoint:
-            key, value = self.checkpoint
-            conn.execute("MERGE (c:Checkpoint {key: $k}) SET c.value = $v", {"k": key, "v": value})
+            LadybugWrite.set_checkpoint(self, *self.checkpoint)
         commits.append(self._commit())
         self.open = False
         log.info(
@@ -210,7 +185,7 @@ class StagedGroup:
             " + ".join(f"{c:.1f}" for c in commits),
         )
 
-    def _copy(self, table: str) -> None:
+    def _copy_staged(self, table: str) -> None:
         conn, threads = self.store.connection, self.store.threads
         fewer = (
             table == "Node"
@@ -236,7 +211,7 @@ class StagedGroup:
 
     def _copy_failed(self, table: str, exc: RuntimeError) -> StoreError:
         """The engine's error in one line, with what to do when it is the buffer pool (whose need
-        grows with the database: 1M snapshot records needed more than 1.25 GB, BENCHMARKS.md)."""
+        grows with the database: BENCHMARKS.md gives what 1M snapshot records needed)."""
         message = f"the embedded store could not COPY this group's staged {table} rows: {str(exc).splitlines()[0]}"
         if "buffer pool is full" in str(exc):
             message += (
@@ -260,45 +235,8 @@ def release_free_heap() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-def batch_tables(batch: Batch) -> dict[str, pa.Table]:
-    """Every row of a batch as :func:`store_table` tables, in dict order (see :meth:`Batch.seal`),
-    and its distinct provenance rows."""
-    out = {"Node": store_table("Node", list(batch.nodes.values()))}
-    keyed = {id(r): interned(r) for r in batch.edges.values()}  # once an edge: both uses below
-    for etype in EdgeType:
-        rows = [r for r in batch.edges.values() if r["type"] == etype.value]
-        if rows:
-            out[etype.value] = store_table(etype.value, rows, [keyed[id(r)][0] for r in rows])
-    if batch.edges:
-        out["Provenance"] = provenance.table(dict(keyed.values()))
-    return out
-
-
-def store_table(table: str, rows: list[dict[str, Any]], keys: list[int] | None = None) -> pa.Table:
-    """Rows as the Arrow table ``COPY`` reads: nodes by column, edges with ``from``/``to`` first
-    (``keys``: their provenance keys, when the caller has them).
-
-    Rows convert as one struct array (Arrow reads the dicts in C++: half the time of a column at
-    a time, measured on nodes).
-    """
-    if table == "Node":
-        struct = pa.struct([(c, ARROW_TYPES[t]) for c, t in NODE_COLUMNS.items()])
-        return pa.Table.from_struct_array(pa.array(rows, type=struct))
-    if table == "Provenance":
-        return provenance.table({r["key"]: r["value"] for r in rows})
-    own = [c for c in REL_COLUMNS if c != "prov"]
-    struct = pa.struct(
-        [("source", pa.string()), ("target", pa.string())] + [(c, ARROW_TYPES[REL_COLUMNS[c]]) for c in own]
-    )
-    data = pa.Table.from_struct_array(pa.array(rows, type=struct)).rename_columns(["from", "to", *own])
-    keys = [interned(r)[0] for r in rows] if keys is None else keys
-    # provenance as its key (graph/ladybug_provenance.py), in REL_COLUMNS order
-    data = data.add_column(2 + list(REL_COLUMNS).index("prov"), "prov", pa.array(keys, type=pa.int64()))
-    return data
-
-
 @contextmanager
-def staged_bulk(store: BulkTarget, commit_rows: int | None = None) -> Iterator[Any]:
+def staged_bulk(store: EmbeddedTarget, commit_rows: int | None = None) -> Iterator[Any]:
     """:meth:`graph.store.GraphStore.bulk` for the embedded store (see the module docstring)."""
     limit = commit_rows or COMMIT_ROWS
     db = Path(store.location)

@@ -1,10 +1,9 @@
 """Edge provenance in the embedded store: each distinct provenance is stored once.
 
 An edge's provenance is four parallel lists (sources, evidence, confidence, retrieved). Kept on
-every edge as text, they were most of a bulk load's memory and time: ``COPY`` of 4.5M
-AUTHORED-like edges into an empty rel table peaked at 2.7 GB RSS in 21.8 s with them, and at
-1.0 GB in 9.8 s with an integer in their place (measured, BENCHMARKS.md; the engine holds a
-rel COPY's strings in memory). So the rel tables carry ``prov``, the key of a ``Provenance``
+every edge as text, they were most of a bulk load's memory and time (the engine holds a rel
+COPY's strings in memory; with list columns each commit also got slower as the table grew:
+BENCHMARKS.md, session 7). So the rel tables carry ``prov``, the key of a ``Provenance``
 row that holds the lists as one JSON text, and edges with the same provenance (a paper's
 authors, a curated file's edges) share the row. The key is a 63-bit hash of the text, so any
 writer can compute it without a counter; a key met again with another text is refused (checked

@@ -2,15 +2,13 @@
 
 Ladybug wants typed tables declared up front: one ``Node`` table holding every label (the
 ``label`` column says which) and one rel table per edge type. Bulk writes go through
-``COPY … FROM <arrow table>``: measured on this machine it is orders of magnitude faster than
-``UNWIND … MERGE`` into large tables (see BENCHMARKS.md), and the batch planner has already
+``COPY`` (graph/ladybug_write.py): orders of magnitude faster than ``UNWIND … MERGE`` into
+large tables (BENCHMARKS.md), and the batch planner has already
 decided which rows are new, so COPY never meets a duplicate key.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -18,35 +16,18 @@ from pathlib import Path
 from typing import Any
 
 import ladybug
-import pyarrow.parquet as pq
 
 from graph import ladybug_provenance as provenance
 from graph.errors import OutOfMemoryError, QueryTimeoutError, StoreError
-from graph.ladybug_bulk import batch_tables, staged_bulk, store_table
-from graph.ladybug_provenance import REL_COLUMNS, rel_row
-from graph.schema import NODE_COLUMNS, Edge, EdgeType
-from graph.store import (
-    Batch,
-    BatchPlan,
-    EdgeKey,
-    KnownRows,
-    LoadReport,
-    as_batch,
-    graph_counts,
-    plan_batch,
-    read_checkpoint,
-    wanted_edges,
-)
-from graph.store import (
-    degree_of as _degree,
-)
+from graph.ladybug_bulk import staged_bulk
+from graph.ladybug_provenance import REL_COLUMNS
+from graph.ladybug_write import EDGE_RETURN, LadybugWrite, batch_tables
+from graph.schema import NODE_COLUMNS, EdgeType
+from graph.store import Batch, LoadReport, graph_counts, read_checkpoint
+from graph.store import degree_of as _degree
+from graph.write_session import BatchWriter, WriteSession
 
-#: Edge provenance lists are not rel columns here but shared Provenance rows
-#: (graph/ladybug_provenance.py): with real list columns each commit got slower as the table
-#: grew (0.1 s → 2 s per 20k-edge batch), and as JSON text on every edge they were most of a
-#: bulk load's memory (measured, BENCHMARKS.md).
 NODE_RETURN = ", ".join(f"n.{c} AS {c}" for c in NODE_COLUMNS)
-EDGE_RETURN = ", ".join(f"e.{c} AS {c}" for c in REL_COLUMNS)
 
 
 def _ddl() -> list[str]:
@@ -60,9 +41,8 @@ def _ddl() -> list[str]:
 
 
 #: ``edges_among``: the engine checks ``b.id IN $ids`` by a scan of the list for each edge, and
-#: without that filter it plans a scan of the whole rel table (~120 ms at 1M edges, whatever the
-#: ids). CITES among 7 ids: 33 ms filtered, 116 ms not; 1,500 ids: 1,026 vs 190 ms; 21k ids (a
-#: hub's co-citation subgraph): 42 s vs 0.7 s (measured).
+#: without that filter it plans a scan of the whole rel table: the filter wins on few ids and
+#: loses badly on many (BENCHMARKS.md, design measurements, has the crossing point).
 TARGETS_IN_ENGINE = 300
 
 
@@ -72,7 +52,7 @@ def _both(first: AbstractContextManager[Any], second: AbstractContextManager[Any
         yield
 
 
-class LadybugStore:
+class LadybugStore(BatchWriter):
     """A :class:`graph.store.GraphStore` on a Ladybug database directory."""
 
     backend = "ladybug"
@@ -101,10 +81,10 @@ class LadybugStore:
         self.lock = threading.RLock()  # one connection, used from one thread at a time
         # COPY's files live beside the database (not in the system temp directory), named for
         # it, and a writer removes what a killed load left behind
-        self._staging_dir = Path(path).resolve().parent
-        self._staging_prefix = f".{Path(path).name}.copy-"
+        self.staging_dir = Path(path).resolve().parent
+        self.staging_prefix = f".{Path(path).name}.copy-"
         if not read_only:
-            for stale in self._staging_dir.glob(f"{self._staging_prefix}*.parquet"):
+            for stale in self.staging_dir.glob(f"{self.staging_prefix}*.parquet"):
                 stale.unlink(missing_ok=True)
             for stmt in _ddl():
                 self.connection.execute(stmt)
@@ -187,23 +167,6 @@ class LadybugStore:
         rows = self.rows(f"UNWIND $ids AS i MATCH (n:Node {{id: i}}) RETURN {NODE_RETURN}", {"ids": ids})
         return {r["id"]: r for r in rows}
 
-    def existing_ids(self, ids: list[str]) -> set[str]:
-        return {r["id"] for r in self.rows("UNWIND $ids AS i MATCH (n:Node {id: i}) RETURN n.id AS id", {"ids": ids})}
-
-    def fetch_edges(self, keys: list[EdgeKey]) -> dict[EdgeKey, dict[str, Any]]:
-        """:func:`graph.store.wanted_edges`; only the wanted edges get their provenance (in a bulk
-        group another edge of the source may point to a staged row)."""
-
-        def out_of(etype: str, sources: list[str]) -> Iterable[tuple[str, str, dict[str, Any]]]:
-            query = (
-                f"UNWIND $ids AS i MATCH (a:Node {{id: i}})-[e:{EdgeType(etype).value}]->(b:Node) "
-                f"RETURN a.id AS source, b.id AS target, {EDGE_RETURN}"
-            )
-            return ((r["source"], r["target"], r) for r in self.rows(query, {"ids": sources}))
-
-        found = wanted_edges(keys, out_of)
-        return dict(zip(found, provenance.attach(self.rows, list(found.values())), strict=True))
-
     def degree(self, node_id: str) -> dict[str, dict[str, int]]:
         """Edges per type out of and into one node: ``{type: {"out": n, "in": n}}``."""
         return _degree(self.read, "label(e)", node_id)
@@ -231,60 +194,23 @@ class LadybugStore:
             return provenance.attach(self.rows, out)  # one lookup for every type's edges
 
     # -- writes -----------------------------------------------------------------------------
-    def write_batch(
-        self,
-        nodes: Sequence[Any] | Batch,
-        edges: Sequence[Edge] = (),
-        checkpoint: tuple[str, str] | None = None,
-        *,
-        known: KnownRows | None = None,
-    ) -> LoadReport:
-        batch = as_batch(nodes, edges, checkpoint)
+    def in_write(self, work: Callable[[WriteSession], LoadReport]) -> LoadReport:
+        """:meth:`graph.write_session.BatchWriter.in_write`: one transaction on this connection."""
         with self.lock:
             self.connection.execute("BEGIN TRANSACTION")
             try:
-                plan = plan_batch(batch, self.nodes, self.fetch_edges, self.existing_ids, known)
-                if plan.new_nodes:
-                    self._copy("Node", plan.new_nodes)
-                fresh = provenance.unwritten(self.rows, provenance.texts_of([*plan.new_edges, *plan.changed_edges]))
-                if fresh:
-                    self._copy("Provenance", [{"key": k, "value": v} for k, v in fresh.items()])
-                for etype in EdgeType:
-                    new = [r for r in plan.new_edges if r["type"] == etype.value]
-                    if new:
-                        self._copy(etype.value, new)
-                self.set_changed(plan)
-                if batch.checkpoint:
-                    key, value = batch.checkpoint
-                    self.connection.execute("MERGE (c:Checkpoint {key: $k}) SET c.value = $v", {"k": key, "v": value})
+                report = work(LadybugWrite(self))
                 self.connection.execute("COMMIT")
             except BaseException:
                 self.rollback()
                 raise
-        return plan.report
+        return report
 
     def bulk(
         self, commit_rows: int | None = None, late: LoadReport | None = None
     ) -> AbstractContextManager[Callable[[Batch], LoadReport]]:
         """Stage new rows on disk and commit them in groups (graph/ladybug_bulk.py says why)."""
         return staged_bulk(self, commit_rows)
-
-    def set_changed(self, plan: BatchPlan) -> None:
-        """Write the planned changes to rows that exist (inside the caller's transaction)."""
-        if plan.changed_nodes:
-            sets = ", ".join(f"n.{c} = CAST(r.{c} AS {t})" for c, t in NODE_COLUMNS.items() if c != "id")
-            self.connection.execute(
-                f"UNWIND $rows AS r MATCH (n:Node {{id: r.id}}) SET {sets}", {"rows": plan.changed_nodes}
-            )
-        for etype in EdgeType:
-            changed = [rel_row(r) for r in plan.changed_edges if r["type"] == etype.value]
-            if changed:
-                sets = ", ".join(f"e.{c} = CAST(r.{c} AS {t})" for c, t in REL_COLUMNS.items() if c != "kind")
-                self.connection.execute(
-                    f"UNWIND $rows AS r MATCH (a:Node {{id: r.source}})-[e:{etype.value}]->"
-                    f"(b:Node {{id: r.target}}) WHERE e.kind = r.kind SET {sets}",
-                    {"rows": changed},
-                )
 
     def rollback(self) -> None:
         """Ladybug already rolls back a transaction whose statement failed; roll back the rest."""
@@ -293,21 +219,6 @@ class LadybugStore:
         except RuntimeError as exc:
             if "No active transaction" not in str(exc):
                 raise
-
-    def _copy(self, table: str, rows: list[dict[str, Any]]) -> None:
-        """Bulk-write rows through a temporary Parquet file.
-
-        COPY straight from an in-memory Arrow table leaked (1.9 GB RSS over 100 copies of 3k
-        rows, measured); from a Parquet file it stayed at ~200 MB and was faster.
-        """
-        fd, tmp = tempfile.mkstemp(prefix=f"{self._staging_prefix}{table}-", suffix=".parquet", dir=self._staging_dir)
-        os.close(fd)
-        try:
-            pq.write_table(store_table(table, rows), tmp, compression="none")
-            # COPY takes no parameter for a file; the path is our own mkstemp name, not input.
-            self.connection.execute(f"COPY {table} FROM '{tmp}'")
-        finally:
-            os.unlink(tmp)
 
     # -- housekeeping -----------------------------------------------------------------------
     def counts(self) -> dict[str, int]:

@@ -1,8 +1,7 @@
 """Properties the Neo4j store keeps for its indexes: lower-cased search text and citation counts.
 
 Neo4j indexes properties, not expressions or degrees, so without these ``search`` and
-``top-influential`` scanned every node (~150 ms and ~250 ms at 1M edges; with them 4 ms and
-3 ms, measured). The store writes them in the same transaction as the nodes and edges they
+``top-influential`` scanned every node; with them each is an index look-up (BENCHMARKS.md, design measurements). The store writes them in the same transaction as the nodes and edges they
 come from; loaders never see them and :meth:`Neo4jStore.nodes` does not return them, so they
 are not part of the schema. The counts mirror ``top-influential`` at ``min_trust`` 1 (every
 edge counts); stricter rankings still count live.

@@ -1,8 +1,8 @@
 """Initial bulk loads into an empty local Neo4j through ``neo4j-admin database import``.
 
-Transactional writes cost Neo4j Community ~170 µs of one core per node or relationship here,
-so 1M snapshot records took 1,070 s whatever the batch size or index settings; by import they
-take 357 s (BENCHMARKS.md). The tool writes the store files directly, but only into a stopped
+Transactional writes cost Neo4j Community a fixed CPU time per node or relationship whatever
+the batch size or index settings, and the import tool is about three times faster on a large
+load (BENCHMARKS.md, design measurements). The tool writes the store files directly, but only into a stopped
 database, so this path is taken only when the store was opened with a server it may stop and
 restart (the project's own, :mod:`lineage.neo4j_server`) and the database holds nothing yet.
 Anywhere else (Aura, a cluster, a database with data) loads go through transactions. Whatever

@@ -25,36 +25,23 @@ from graph.errors import (
     StoreError,
     StoreUnavailableError,
 )
-from graph.schema import EDGE_COLUMNS, NODE_COLUMNS, NODE_LABELS, Edge, EdgeType
-from graph.store import (
-    Batch,
-    EdgeKey,
-    KnownRows,
-    LoadReport,
-    as_batch,
-    batch_by_batch,
-    chunks,
-    graph_counts,
-    plan_batch,
-    read_checkpoint,
-    wanted_edges,
-)
-from graph.store import (
-    degree_of as _degree,
-)
+from graph.schema import EDGE_COLUMNS, NODE_COLUMNS, NODE_LABELS, EdgeType
+from graph.store import Batch, BatchPlan, LoadReport, batch_by_batch, chunks, graph_counts, read_checkpoint
+from graph.store import degree_of as _degree
+from graph.write_session import BatchWriter, WriteSession
 
 T = TypeVar("T")
 NODE_KEYS = list(NODE_COLUMNS)
 EDGE_KEYS = list(EDGE_COLUMNS)
 # Labels and relationship types cannot be parameters, so each has its own static text.
-# New nodes (the planner knows which) are CREATEd: measured ~2x faster than MERGE for bulk loads.
+# New nodes (the planner knows which) are CREATEd, not MERGEd: faster for bulk loads (BENCHMARKS.md, design measurements).
 # Each also sets the node's search text (graph.neo4j_derived).
 _SEARCH = neo4j_derived.SET_SEARCH
 CREATE_NODES = {label: f"UNWIND $rows AS r CREATE (n:Node:{label}) SET n = r SET {_SEARCH}" for label in NODE_LABELS}
 UPDATE_NODES = {
     label: f"UNWIND $rows AS r MATCH (n:Node {{id: r.id}}) SET n += r, n:{label} SET {_SEARCH}" for label in NODE_LABELS
 }
-# Properties as a literal map of flat row fields: measured 1.8x faster than `SET e = r.props`.
+# Properties as a literal map of flat row fields, faster than `SET e = r.props` (BENCHMARKS.md).
 _EDGE_MAP = "{" + ", ".join(f"{k}: r.{k}" for k in EDGE_KEYS) + "}"
 CREATE_EDGES = {
     t.value: f"UNWIND $rows AS r MATCH (a:Node {{id: r.source}}) MATCH (b:Node {{id: r.target}}) "
@@ -62,8 +49,8 @@ CREATE_EDGES = {
     for t in EdgeType
 }
 #: Lookups return one record per this many items: each record costs the driver and server about
-#: as much as reading a node, so 500 nodes came back in 16 ms one per record, 6 ms collected
-#: (20,000: 480 -> 180 ms; measured, 1M edges). Chunks keep each record small.
+#: as much as reading a node, so collecting rows into few records is the faster read
+#: (BENCHMARKS.md, design measurements). Chunks keep each record small.
 CHUNK = 1000
 
 
@@ -136,7 +123,54 @@ def _friendly(uri: str, exc: Exception) -> StoreError:
 _TIMED_OUT = ("TransactionTimedOut", "Transaction.Terminated", "TransactionTerminated")
 
 
-class Neo4jStore:
+def _nodes_tx(tx: neo4j.ManagedTransaction, ids: list[str]) -> dict[str, dict[str, Any]]:
+    rows = run_collected(tx, "MATCH (n:Node {id: i}) WITH properties(n) AS row", ids)
+    return {p["id"]: {k: p.get(k) for k in NODE_KEYS} for p in rows}
+
+
+class Neo4jWrite(WriteSession):
+    """A batch write inside a managed write transaction."""
+
+    def __init__(self, tx: neo4j.ManagedTransaction) -> None:
+        self.tx = tx
+
+    def node_rows(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        return _nodes_tx(self.tx, ids)
+
+    def node_ids(self, ids: list[str]) -> set[str]:
+        return {r["id"] for r in run_collected(self.tx, "MATCH (n:Node {id: i}) WITH {id: n.id} AS row", ids)}
+
+    def edges_out_of(self, etype: str, sources: list[str]) -> Iterable[tuple[str, str, dict[str, Any]]]:
+        inner = (
+            f"MATCH (a:Node {{id: i}})-[e:{EdgeType(etype).value}]->(b:Node) "
+            "WITH {source: a.id, target: b.id, p: properties(e)} AS row"
+        )
+        for rec in run_collected(self.tx, inner, sources):
+            yield rec["source"], rec["target"], {k: rec["p"].get(k) for k in EDGE_KEYS}
+
+    def apply(self, plan: BatchPlan) -> None:
+        tx = self.tx
+        for label in NODE_LABELS:
+            for rows, query in ((plan.new_nodes, CREATE_NODES), (plan.changed_nodes, UPDATE_NODES)):
+                labelled = [r for r in rows if r["label"] == label]
+                if labelled:
+                    tx.run(query[label], rows=labelled).consume()
+        for etype in EdgeType:
+            for rows, query in ((plan.new_edges, CREATE_EDGES), (plan.changed_edges, UPDATE_EDGES)):
+                typed = [
+                    {"source": r["source"], "target": r["target"], **{k: r.get(k) for k in EDGE_KEYS}}
+                    for r in rows
+                    if r["type"] == etype.value
+                ]
+                if typed:
+                    tx.run(query[etype.value], rows=typed).consume()
+        neo4j_derived.refresh_counts(tx, plan.new_edges)
+
+    def set_checkpoint(self, key: str, value: str) -> None:
+        self.tx.run("MERGE (c:Checkpoint {key: $k}) SET c.value = $v", k=key, v=value).consume()
+
+
+class Neo4jStore(BatchWriter):
     """A :class:`graph.store.GraphStore` on a Neo4j database."""
 
     backend = "neo4j"
@@ -227,8 +261,8 @@ class Neo4jStore:
         columns: Sequence[str] | None = None,
     ) -> list[dict[str, Any]]:
         """With ``columns`` the rows come back as one record (the query runs as a subquery and
-        its rows are collected in order): each record costs ~20 µs in the driver, so 500 rows
-        took 12 ms one per record and 3 ms collected (measured)."""
+        its rows are collected in order): each record has a fixed cost in the driver, so many
+        rows come back faster as one (BENCHMARKS.md, design measurements)."""
 
         def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
             if not columns:
@@ -279,30 +313,11 @@ class Neo4jStore:
         except (ServiceUnavailable, SessionExpired) as exc:
             raise _friendly(self.location, exc) from None
 
-    @staticmethod
-    def _nodes_tx(tx: neo4j.ManagedTransaction, ids: list[str]) -> dict[str, dict[str, Any]]:
-        rows = run_collected(tx, "MATCH (n:Node {id: i}) WITH properties(n) AS row", ids)
-        return {p["id"]: {k: p.get(k) for k in NODE_KEYS} for p in rows}
-
     def nodes(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         ids = list(dict.fromkeys(ids))
         if not ids:
             return {}
-        return self._read(lambda tx: self._nodes_tx(tx, ids))
-
-    @staticmethod
-    def _edges_tx(tx: neo4j.ManagedTransaction, keys: list[EdgeKey]) -> dict[EdgeKey, dict[str, Any]]:
-        """:func:`graph.store.wanted_edges` inside the write transaction."""
-
-        def out_of(etype: str, sources: list[str]) -> Iterable[tuple[str, str, dict[str, Any]]]:
-            inner = (
-                f"MATCH (a:Node {{id: i}})-[e:{EdgeType(etype).value}]->(b:Node) "
-                "WITH {source: a.id, target: b.id, p: properties(e)} AS row"
-            )
-            for rec in run_collected(tx, inner, sources):
-                yield rec["source"], rec["target"], {k: rec["p"].get(k) for k in EDGE_KEYS}
-
-        return wanted_edges(keys, out_of)
+        return self._read(lambda tx: _nodes_tx(tx, ids))
 
     def degree(self, node_id: str) -> dict[str, dict[str, int]]:
         """Edges per type out of and into one node: ``{type: {"out": n, "in": n}}``."""
@@ -313,9 +328,9 @@ class Neo4jStore:
         wanted = [EdgeType(t).value for t in (types or [t.value for t in EdgeType])]
         # Every edge out of each source, kept here when its target is one of the ids. With the
         # target check in Cypher (b.id IN $ids) the planner may seek the targets and expand into
-        # them: a target cited 10k times cost 400 ms where expanding out cost 6 ms (1M edges),
-        # and a plan cached on small lists checked 12k sources against 12k seeked targets for
-        # minutes (a hub's co-citation subgraph). Out-degrees are small, so this reads little more.
+        # them: a much-cited target is then slow, and a plan cached on small lists checked a hub's
+        # whole co-citation subgraph pairwise for minutes (BENCHMARKS.md, design measurements).
+        # Out-degrees are small, so this reads little more.
         query = collected(
             "MATCH (a:Node {id: i})-[e]->(b:Node) WHERE type(e) IN $types "
             "WITH {source: a.id, target: b.id, type: type(e), p: properties(e)} AS row"
@@ -326,7 +341,7 @@ class Neo4jStore:
 
     def subgraph(self, ids: Iterable[str]) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
         """``(nodes(ids), edges_among(ids))`` in one query: each id is looked up once, in one
-        transaction (overview's 500-node subgraph at 1M edges: 34-36 -> 27 ms p50, measured side by side).
+        transaction, which is faster than the two reads (BENCHMARKS.md, design measurements).
         Targets are kept here, as in :meth:`edges_among`."""
         ids = list(dict.fromkeys(ids))
         if not ids:
@@ -344,47 +359,12 @@ class Neo4jStore:
         return nodes, edges
 
     # -- writes --------------------------------------------------------------------------------
-    def write_batch(
-        self,
-        nodes: Sequence[Any] | Batch,
-        edges: Sequence[Edge] = (),
-        checkpoint: tuple[str, str] | None = None,
-        *,
-        known: KnownRows | None = None,
-    ) -> LoadReport:
-        batch = as_batch(nodes, edges, checkpoint)
-
-        def work(tx: neo4j.ManagedTransaction) -> LoadReport:
-            plan = plan_batch(
-                batch,
-                lambda ids: self._nodes_tx(tx, ids),
-                lambda keys: self._edges_tx(tx, keys),
-                lambda ids: {r["id"] for r in run_collected(tx, "MATCH (n:Node {id: i}) WITH {id: n.id} AS row", ids)},
-                known,
-            )
-            for label in NODE_LABELS:
-                for rows, query in ((plan.new_nodes, CREATE_NODES), (plan.changed_nodes, UPDATE_NODES)):
-                    labelled = [r for r in rows if r["label"] == label]
-                    if labelled:
-                        tx.run(query[label], rows=labelled).consume()
-            for etype in EdgeType:
-                for rows, query in ((plan.new_edges, CREATE_EDGES), (plan.changed_edges, UPDATE_EDGES)):
-                    typed = [
-                        {"source": r["source"], "target": r["target"], **{k: r.get(k) for k in EDGE_KEYS}}
-                        for r in rows
-                        if r["type"] == etype.value
-                    ]
-                    if typed:
-                        tx.run(query[etype.value], rows=typed).consume()
-            neo4j_derived.refresh_counts(tx, plan.new_edges)
-            if batch.checkpoint:
-                key, value = batch.checkpoint
-                tx.run("MERGE (c:Checkpoint {key: $k}) SET c.value = $v", k=key, v=value).consume()
-            return plan.report
-
+    def in_write(self, work: Callable[[WriteSession], LoadReport]) -> LoadReport:
+        """:meth:`graph.write_session.BatchWriter.in_write`: a managed write transaction, so the
+        driver retries transient errors; ``work`` re-plans the batch on each attempt."""
         try:
             with self._session() as session:
-                return session.execute_write(work)
+                return session.execute_write(lambda tx: work(Neo4jWrite(tx)))
         except ServiceUnavailable as exc:
             raise _friendly(self.location, exc) from None
 

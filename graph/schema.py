@@ -308,8 +308,8 @@ _DATE_COLUMNS = ("published", "updated", "release_date", "date")
 def node_row(node: _Node) -> dict[str, Any]:
     """Flatten a node to its column dict (dates as ISO strings; ``date`` for time ordering).
 
-    Reads the validated fields directly: ``model_dump`` was a quarter of a bulk load's
-    Python time (measured); tests/test_schema.py checks both give the same row.
+    Reads the validated fields directly: ``model_dump`` was a large part of a bulk load's
+    Python time (BENCHMARKS.md, design measurements); tests/test_schema.py checks both give the same row.
     """
     row: dict[str, Any] = dict.fromkeys(NODE_COLUMNS)
     for key, value in node.__dict__.items():

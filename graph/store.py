@@ -66,7 +66,7 @@ class Batch:
     """One batch flattened once, before any store is asked: node rows merged by id, edge rows
     (provenance included, as the row's parallel lists) merged by key. Pure CPU work, so it can
     run ahead of the writes, in another thread or process: it holds only plain values, so it
-    pickles cheaply (pydantic provenance objects made unpickling 5x slower, measured)."""
+    pickles cheaply (pydantic provenance objects made unpickling several times slower)."""
 
     nodes: dict[str, dict[str, Any]] = field(default_factory=dict)
     edges: dict[EdgeKey, dict[str, Any]] = field(default_factory=dict)
@@ -327,8 +327,8 @@ def as_batch(
 
 def fingerprint(row: dict[str, Any]) -> int:
     """A hash of a node row's values, the same in every process (so parsing workers can compute
-    it): rows share one column order (:func:`graph.schema.node_row`). Pickled, not ``repr``-ed:
-    30% less time (measured); two equal rows that share list objects differently may differ,
+    it): rows share one column order (:func:`graph.schema.node_row`). Pickled, not ``repr``-ed,
+    which is faster; two equal rows that share list objects differently may differ,
     which costs a lookup, never a wrong answer."""
     return int.from_bytes(hashlib.blake2b(pickle.dumps(tuple(row.values()), 5), digest_size=8).digest(), "little")
 
@@ -338,7 +338,7 @@ class KnownRows:
 
     Writing the same row again changes nothing (merging is idempotent), so a node seen again
     with the same row (an author on many papers) needs no lookup: in a snapshot load most
-    node lookups were of authors already written (measured). It only lives for one load, so a
+    node lookups were of authors already written. It only lives for one load, so a
     change made meanwhile by another writer is at worst not merged into again.
     """
 

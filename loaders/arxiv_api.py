@@ -558,7 +558,7 @@ def add_paper(batch: Batch, paper: Paper, evidence: str, retrieved: dt.date, sou
 
     The paper is validated; its authors and AUTHORED edges come from its validated fields and
     canonical ids, so they go straight to rows: building and validating a model for each was
-    most of a snapshot load's Python time (measured). tests/test_arxiv_parse.py checks the
+    most of a snapshot load's Python time. tests/test_arxiv_parse.py checks the
     rows equal those of :func:`paper_records`.
     """
     batch.add_node(node_row(paper))

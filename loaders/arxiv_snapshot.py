@@ -93,7 +93,7 @@ def first_version_date(record: dict[str, Any]) -> dt.date | None:
     """Submission date of v1: ``versions[0].created`` is RFC 2822 (``Mon, 2 Apr 2007 19:18:42 GMT``).
 
     The snapshot always writes GMT in that one shape, which is read directly; anything else goes
-    through :func:`email.utils.parsedate_to_datetime` (a tenth of a record's parsing, measured).
+    through :func:`email.utils.parsedate_to_datetime`, which is slow enough to show in a load.
     """
     versions = record.get("versions") or []
     created = versions[0].get("created") if versions and isinstance(versions[0], dict) else None
@@ -362,7 +362,7 @@ def parse_range(
     store's ``tables``), in a worker process or in-process for small loads.
 
     The collector is paused meanwhile: a range allocates ~100k objects that all live until it
-    is returned, and collecting them over and over took a third of the time (measured).
+    is returned, and collecting them over and over was a large part of the time.
     """
     report = ArxivLoadReport()
     collecting = gc.isenabled()
@@ -415,8 +415,8 @@ def parsed_ranges(
         for a, b, first in ranges:
             pending.append(pool.submit(parse_range, str(path), flt, a, b, first, retrieved, key, tables))
             # Bounded read-ahead: memory stays a few ranges. (Parsing further ahead through a
-            # spool on disk measured slower at 1M records, 394 s vs 352 s: on two cores the
-            # workers then take the CPU the writer and the engine need.)
+            # spool on disk was slower: on two cores the workers then take the CPU the writer
+            # and the engine need; BENCHMARKS.md, design measurements.)
             if len(pending) > workers:
                 yield pending.popleft().result()
         while pending:

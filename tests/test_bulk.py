@@ -187,14 +187,14 @@ def test_a_group_whose_edges_fail_after_its_nodes_committed_is_finished_by_the_r
 
     store = open_store("ladybug", path=tmp_path / "db.lbug")
     before_the_load(store)
-    copy = ladybug_bulk.StagedGroup._copy
+    copy = ladybug_bulk.StagedGroup._copy_staged
 
     def failing(self, table: str) -> None:
         if table == "AUTHORED":
             raise StoreError("injected: the AUTHORED COPY failed")
         copy(self, table)
 
-    monkeypatch.setattr(ladybug_bulk.StagedGroup, "_copy", failing)
+    monkeypatch.setattr(ladybug_bulk.StagedGroup, "_copy_staged", failing)
     with pytest.raises(StoreError, match="injected"), store.bulk() as write:
         for b in batches:
             write(b)
@@ -202,7 +202,7 @@ def test_a_group_whose_edges_fail_after_its_nodes_committed_is_finished_by_the_r
     assert store.counts()["Paper"] == 5 and store.counts().get("AUTHORED", 0) == 0  # its nodes stayed
     assert not list(tmp_path.glob("*.staging-*"))
 
-    monkeypatch.setattr(ladybug_bulk.StagedGroup, "_copy", copy)
+    monkeypatch.setattr(ladybug_bulk.StagedGroup, "_copy_staged", copy)
     with store.bulk() as write:
         reports = [write(b) for b in batches]
     assert state(store) == expected

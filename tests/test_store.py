@@ -130,14 +130,16 @@ def test_write_batch_rolls_back_when_the_engine_fails_mid_batch(store, monkeypat
 
         monkeypatch.setitem(mod.CREATE_EDGES, "BUILDS_ON", "UNWIND $rows AS r THIS IS NOT CYPHER")
     else:
-        original = type(store)._copy
+        from graph.ladybug_write import LadybugWrite
+
+        original = LadybugWrite._copy
 
         def copy_then_fail(self, table, rows):
             if table != "Node":
-                self.connection.execute("THIS IS NOT CYPHER")
+                self.store.connection.execute("THIS IS NOT CYPHER")
             return original(self, table, rows)
 
-        monkeypatch.setattr(type(store), "_copy", copy_then_fail)
+        monkeypatch.setattr(LadybugWrite, "_copy", copy_then_fail)
     nodes = [Model(id="model:half-written", name="Half")]
     edge = Edge(
         type="BUILDS_ON", kind="extends", source="model:half-written", target="model:mistral-7b", provenance=prov()
