@@ -60,6 +60,11 @@ class Half:
     nbr: array
     trust: array
     kind: array
+    #: the lowest trust of any edge here: a filter at or below it passes every edge
+    min_trust: int = 0
+
+    def __post_init__(self) -> None:
+        self.min_trust = min(self.trust) if self.trust else 0
 
     @classmethod
     def read(cls, n: int, table: Any, here: str, there: str, code: dict[str, int]) -> Half:
@@ -85,6 +90,21 @@ class Half:
 
     def at(self, v: int) -> range:
         return range(self.start[v], self.start[v + 1])
+
+    def ends(self, v: int, min_trust: int = 0) -> array | list[int]:
+        """The nodes at the other end of ``v``'s edges with trust >= ``min_trust`` (repeats kept:
+        parallel edges of other kinds)."""
+        a, b = self.start[v], self.start[v + 1]
+        if min_trust <= self.min_trust:  # every edge passes: a slice, at C speed
+            return self.nbr[a:b]
+        nbr, trust = self.nbr, self.trust
+        return [nbr[i] for i in range(a, b) if trust[i] >= min_trust]
+
+    def passing(self, min_trust: int) -> array | list[int]:
+        """The far end of every edge with trust >= ``min_trust``, one entry per edge."""
+        if min_trust <= self.min_trust:
+            return self.nbr
+        return [w for w, t in zip(self.nbr, self.trust, strict=True) if t >= min_trust]
 
     def nbytes(self) -> int:
         return sum(a.itemsize * len(a) for a in (self.start, self.nbr, self.trust, self.kind))
@@ -188,3 +208,47 @@ class GraphIndex:
             if pairs:
                 out[etype] = pairs
         return out
+
+
+def version(execute: Execute) -> int | None:
+    """The store's write counter (0: never written since the counter existed); None when the
+    store has no counter table (a store opened read-only, last written before it existed): the
+    failed statement has then ended the caller's transaction."""
+    try:
+        result = execute(VERSION)
+    except RuntimeError as exc:
+        if "does not exist" in str(exc):
+            return None
+        raise
+    return int(result.get_next()[0]) if result.has_next() else 0
+
+
+class IndexKeeper:
+    """Holds one store's :class:`GraphIndex` and hands it out only while it is fresh."""
+
+    def __init__(self) -> None:
+        self.index: GraphIndex | None = None
+
+    def current(self, connection: Any, *, build: bool = True) -> GraphIndex | None:
+        """The index if the store's counter still matches it; else a new one (``build``) or None.
+        The counter is read, and the index built, in one read transaction: one snapshot. None
+        inside another transaction (a bulk load's), where the engine refuses a new one."""
+        try:
+            connection.execute("BEGIN TRANSACTION READ ONLY")
+        except RuntimeError as exc:
+            if "active transaction" in str(exc):
+                return None
+            raise
+        try:
+            now = version(connection.execute)
+            if now is None:  # no counter: nobody with this code wrote since it was opened
+                connection.execute("BEGIN TRANSACTION READ ONLY")
+                now = 0
+            if self.index is not None and self.index.version == now:
+                return self.index
+            self.index = None  # stale: never used again, and its memory freed before a rebuild
+            if build:
+                self.index = GraphIndex.build(connection.execute, now)
+            return self.index
+        finally:
+            connection.execute("ROLLBACK")

@@ -10,8 +10,9 @@ Cypher runs as before. Why: on the engine these are scans of a whole table or wa
 
 from __future__ import annotations
 
+import heapq
 from bisect import bisect_right
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -42,10 +43,13 @@ def answer(store: GraphStore, name: str, values: dict[str, Any]) -> Rows | None:
     return None if index is None else func(index, store, values)
 
 
-def _trusted(half: Half, v: int, min_trust: int) -> list[int]:
-    """Nodes at the other end of ``v``'s edges in ``half`` with trust >= ``min_trust`` (repeats kept)."""
-    nbr, trust = half.nbr, half.trust
-    return [nbr[i] for i in half.at(v) if trust[i] >= min_trust]
+def _top(count: dict[int, int], index: GraphIndex, limit: int) -> list[int]:
+    """The ``limit`` nodes of highest count, ties by id: only those that can make it are sorted."""
+    if not count:
+        return []
+    floor = heapq.nlargest(limit, count.values())[-1]
+    ids = index.ids
+    return sorted((q for q, c in count.items() if c >= floor), key=lambda q: (-count[q], ids[q]))[:limit]
 
 
 # --- prior-works, derivative-works --------------------------------------------------------
@@ -56,18 +60,18 @@ def _works(index: GraphIndex, store: GraphStore, values: dict[str, Any], half: H
     excluded = set(index.numbers(ids))
     count: Counter[int] = Counter()
     for p in excluded:  # distinct papers of the set: count(DISTINCT p)
-        count.update({q for q in _trusted(half, p, mt) if q not in excluded})
-    found = [(q, c) for q, c in count.items() if c >= values["min_count"]]
-    top = sorted(found, key=lambda x: (-x[1], index.ids[x[0]]))[: values["limit"]]
-    props = store.nodes([index.ids[q] for q, _ in top])
+        count.update(set(half.ends(p, mt)) - excluded)
+    found = {q: c for q, c in count.items() if c >= values["min_count"]}
+    top = _top(found, index, values["limit"])
+    props = store.nodes([index.ids[q] for q in top])
     return [
         {
             "id": index.ids[q],
             "title": props[index.ids[q]].get("name"),
             "published": props[index.ids[q]].get("published"),
-            "count": c,
+            "count": found[q],
         }
-        for q, c in top
+        for q in top
     ]
 
 
@@ -87,21 +91,27 @@ def derivative_works(index: GraphIndex, store: GraphStore, values: dict[str, Any
 def _pairs(index: GraphIndex, store: GraphStore, values: dict[str, Any], first: Half, second: Half) -> Rows:
     """Papers q joined to p through a middle paper c (p -first- c -second- q), with the sorted cs."""
     p, mt = index.pos[values["id"]], values["min_trust"]
-    via: dict[int, set[int]] = defaultdict(set)
-    for c in set(_trusted(first, p, mt)):
-        for q in _trusted(second, c, mt):
-            if q != p:
-                via[q].add(c)
+    simple = len(index.edges["CITES"].kinds) == 1  # no kinds: no two edges join the same pair
+    middle = {c: second.ends(c, mt) for c in set(first.ends(p, mt))}
+    count: Counter[int] = Counter()
+    for qs in middle.values():  # each c once per q: count(DISTINCT c)
+        count.update(qs if simple else set(qs))
+    count.pop(p, None)
+    top = _top(count, index, values["limit"])
     ids = index.ids
-    top = sorted(via, key=lambda q: (-len(via[q]), ids[q]))[: values["limit"]]
+    via: dict[int, list[str]] = {q: [] for q in top}
+    wanted = set(top)
+    for c, qs in middle.items():
+        for q in wanted.intersection(qs):
+            via[q].append(ids[c])
     props = store.nodes([ids[q] for q in top])
     return [
         {
             "id": ids[q],
             "title": props[ids[q]].get("name"),
             "published": props[ids[q]].get("published"),
-            "count": len(via[q]),
-            "via": sorted(ids[c] for c in via[q]),
+            "count": count[q],
+            "via": sorted(via[q]),
         }
         for q in top
     ]
@@ -122,9 +132,12 @@ def bibliographic_coupling(index: GraphIndex, store: GraphStore, values: dict[st
 # --- top-influential, overview ------------------------------------------------------------
 
 
-def _in_count(half: Half, n: int, min_trust: int) -> list[int]:
-    trust, start = half.trust, half.start
-    return [sum(1 for i in range(start[v], start[v + 1]) if trust[i] >= min_trust) for v in range(n)]
+def _in_count(adj: Any, n: int, min_trust: int) -> list[int]:
+    """Each node's in-edges of this type with trust >= ``min_trust``."""
+    count = [0] * n
+    for v, c in Counter(adj.out.passing(min_trust)).items():
+        count[v] = c
+    return count
 
 
 @answers("top-influential")
@@ -133,14 +146,14 @@ def top_influential(index: GraphIndex, store: GraphStore, values: dict[str, Any]
     key = ("top-influential", mt)
     if key not in index.cache:  # every node's counts, ranked once per index
         n = len(index.ids)
-        direct = _in_count(index.edges["CITES"].into, n, mt)
-        built_on = _in_count(index.edges["BUILDS_ON"].into, n, mt)
+        direct = _in_count(index.edges["CITES"], n, mt)
+        built_on = _in_count(index.edges["BUILDS_ON"], n, mt)
         intro = index.edges["INTRODUCES"].into
         ranked = []
         for v in range(n):
             if index.ids[v] is None:
                 continue
-            via_paper = sum(direct[intro.nbr[i]] for i in intro.at(v))
+            via_paper = sum(direct[x] for x in intro.ends(v)) if intro.start[v] < intro.start[v + 1] else 0
             if direct[v] + via_paper + built_on[v] > 0:
                 ranked.append((-(direct[v] + via_paper), -built_on[v], index.ids[v], v))
         ranked.sort()
@@ -172,7 +185,7 @@ def overview(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Ro
         found: set[int] = set()
         for etype in ("BUILDS_ON", "INTRODUCES"):
             for half in (index.edges[etype].out, index.edges[etype].into):
-                found.update(v for v in range(len(index.ids)) if any(half.trust[i] >= mt for i in half.at(v)))
+                found.update(half.passing(mt))  # the far ends of the edges: every node with one
         index.cache[key] = sorted(found, key=lambda v: (index.labels[v] or "", index.ids[v]))
     return [
         {"id": index.ids[v], "name": index.names[v], "label": index.labels[v]}

@@ -44,6 +44,7 @@ from graph.errors import LineageError, QueryError, StoreError, UnknownQueryError
 from graph.ids import InvalidIdError, normalize_id
 from graph.schema import CONTRAST_KINDS
 from graph.store import GraphStore, to_networkx
+from queries import indexed
 from queries.analytics import ANALYTICS
 from queries.hops import annotate
 from queries.resolve import AmbiguousNodeError, resolve, resolve_all
@@ -241,7 +242,9 @@ def query_rows(
     the API where it needs rows without a subgraph."""
     engine = {**values, "contrast_kinds": list(CONTRAST_KINDS)}
     try:
-        rows = store.read(query.text(store.backend), engine, timeout=timeout, columns=query.engine_columns)
+        rows = indexed.answer(store, query.name, engine)  # the embedded store's graph index, if any
+        if rows is None:
+            rows = store.read(query.text(store.backend), engine, timeout=timeout, columns=query.engine_columns)
         everyone = None
         if query.reached and "via" in query.filled and values.get("since"):  # hops may pass older nodes
             everyone = store.read(query.text(store.backend), {**engine, "since": ""}, timeout=timeout)
