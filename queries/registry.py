@@ -40,12 +40,12 @@ from typing import Any
 import networkx as nx
 from pydantic import ValidationError
 
-from graph.errors import LineageError, QueryError, StoreError, UnknownQueryError
+from graph.errors import LineageError, QueryError, QueryTimeoutError, StoreError, UnknownQueryError
 from graph.ids import InvalidIdError, normalize_id
 from graph.schema import CONTRAST_KINDS
 from graph.store import GraphStore, to_networkx
 from queries import indexed
-from queries.analytics import ANALYTICS
+from queries.analytics import ANALYTICS, time_bound
 from queries.hops import annotate
 from queries.resolve import AmbiguousNodeError, resolve, resolve_all
 from queries.resolve import suggest as resolve_suggest
@@ -227,7 +227,11 @@ def run_query(
     query = get_query(name)
     values = validate_params(query, params or {}, store)
     if isinstance(query, Analytic) and query.func is not None:
-        rows, graph = query.func(store, values)
+        try:
+            with time_bound(timeout):  # its own bound: ANALYTIC_TIMEOUT unless the caller gives one
+                rows, graph = query.func(store, values)
+        except QueryTimeoutError as exc:
+            raise named(query.name, exc) from None
         return QueryResult(query, values, rows, graph)
     rows = query_rows(store, query, values, timeout=timeout)
     ids = node_ids_of(query, values, rows)
