@@ -258,3 +258,140 @@ def search(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows
         }
         for v in order[: values["limit"]]
     ]
+
+
+# --- neighbourhood, path ------------------------------------------------------------------
+
+
+@answers("neighbourhood")
+def neighbourhood(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
+    """Breadth first over every edge type, both ways; a level is read only while the nearer ones
+    hold fewer than the limit (the rows are ordered by depth, so a deeper one could not make it)."""
+    start, limit = index.pos[values["id"]], values["limit"]
+    halves = [h for adj in index.edges.values() for h in (adj.out, adj.into)]
+    seen, frontier, found = {start}, {start}, []
+    for depth in range(1, values["depth"] + 1):
+        if len(found) >= limit or not frontier:
+            break
+        reached: set[int] = set()
+        for v in frontier:
+            for half in halves:
+                reached.update(half.ends(v))
+        frontier = reached - seen
+        seen |= frontier
+        found += sorted((depth, index.ids[w], w) for w in frontier)
+    return [
+        {"id": node_id, "name": index.names[w], "label": index.labels[w], "depth": depth}
+        for depth, node_id, w in found[:limit]
+    ]
+
+
+PATH_TYPES = ("BUILDS_ON", "INTRODUCES", "CITES")
+Hop = tuple[int, str]  # (the node at the other end, the hop's kind as rows show it)
+
+
+def _hops(index: GraphIndex, contrast: bool, contrast_kinds: list[str]) -> Callable[[int], list[Hop]]:
+    """The hops out of a node across the path's edge types, either direction, one per edge."""
+    kept = []
+    for etype in PATH_TYPES:
+        adj = index.edges[etype]
+        allowed = [contrast or (k or "") not in contrast_kinds for k in adj.kinds]
+        shown = [k if etype == "BUILDS_ON" else etype.lower() for k in adj.kinds]
+        kept += [(half, allowed, shown) for half in (adj.out, adj.into)]
+
+    def degree(v: int) -> int:
+        return sum(half.start[v + 1] - half.start[v] for half, _a, _s in kept)
+
+    def hops(v: int) -> list[Hop]:
+        out = []
+        for half, allowed, shown in kept:
+            nbr, kind = half.nbr, half.kind
+            out += [(nbr[i], shown[kind[i]]) for i in half.at(v) if allowed[kind[i]]]
+        return out
+
+    def ends(v: int) -> list[int]:
+        out: list[int] = []
+        for half, allowed, _shown in kept:
+            a, b = half.start[v], half.start[v + 1]
+            if a == b:
+                continue
+            if all(allowed):
+                out += half.nbr[a:b]
+            else:
+                out += [w for w, k in zip(half.nbr[a:b], half.kind[a:b], strict=True) if allowed[k]]
+        return out
+
+    hops.degree = degree  # type: ignore[attr-defined]
+    hops.ends = ends  # type: ignore[attr-defined]
+    return hops
+
+
+@answers("path")
+def path(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
+    """Every shortest path (one per sequence of edges), by breadth-first search from both ends at
+    once, always widening the side whose next level is cheaper: the first level where they meet
+    gives the length. Only distances are kept while searching; the hops of the few paths found
+    are read back from them."""
+    s, t = index.pos[values["source"]], index.pos[values["target"]]
+    if s == t:
+        return []
+    hops = _hops(index, values["contrast"] == "yes", values["contrast_kinds"])
+    dist = ({s: 0}, {t: 0})
+    frontier = ([s], [t])
+    levels: tuple[list[list[int]], list[list[int]]] = ([[s]], [[t]])
+    level = [0, 0]
+    meet: list[int] = []
+    while frontier[0] and frontier[1] and level[0] + level[1] < values["max_hops"]:
+        # widen the side whose next level costs less to read (its edges, not its nodes: next to
+        # a paper cited 21k times a few nodes have many edges)
+        cost = [sum(map(hops.degree, f)) for f in frontier]  # type: ignore[attr-defined]
+        side = 0 if cost[0] <= cost[1] else 1
+        level[side] += 1
+        d, now, nxt = dist[side], level[side], []
+        for v in frontier[side]:
+            for w in hops.ends(v):  # type: ignore[attr-defined]
+                if w not in d:
+                    d[w] = now
+                    nxt.append(w)
+        frontier[side][:] = nxt
+        levels[side].append(nxt)
+        # No node was on both sides before this level, so every path is at least as long as
+        # the two levels together, and a node met now lies on one that long: all are shortest.
+        meet = [w for w in nxt if w in dist[1 - side]]
+        if meet:
+            break
+    if not meet:
+        return []
+
+    memo: dict[tuple[int, int], list[tuple[list[int], list[str]]]] = {}
+
+    def before(v: int, side: int) -> list[Hop]:
+        """The hops from ``v`` to the nodes one level nearer its side's end, read from whichever
+        end has fewer edges (``v`` may be a hub that the level before reached by one edge)."""
+        nearer = levels[side][dist[side][v] - 1]
+        if hops.degree(v) <= sum(map(hops.degree, nearer)):  # type: ignore[attr-defined]
+            d = dist[side]
+            return [(u, kind) for u, kind in hops(v) if d.get(u) == d[v] - 1]
+        return [(u, kind) for u in nearer for w, kind in hops(u) if w == v]
+
+    def walk(v: int, side: int) -> list[tuple[list[int], list[str]]]:
+        """Paths from ``v`` down one side's levels to its end: nodes (``v`` first) and kinds."""
+        if dist[side][v] == 0:
+            return [([v], [])]
+        if (v, side) not in memo:
+            memo[v, side] = [([v, *ns], [kind, *ks]) for u, kind in before(v, side) for ns, ks in walk(u, side)]
+        return memo[v, side]
+
+    found = []
+    for m in meet:
+        for back_nodes, back_kinds in walk(m, 0):  # m ... s
+            for on_nodes, on_kinds in walk(m, 1):  # m ... t
+                nodes = [*reversed(back_nodes), *on_nodes[1:]]
+                found.append((nodes, [*reversed(back_kinds), *on_kinds]))
+    ids = index.ids
+    rows = [
+        {"hops": len(kinds), "ids": [ids[v] for v in nodes], "names": [index.names[v] for v in nodes], "kinds": kinds}
+        for nodes, kinds in found
+    ]
+    rows.sort(key=lambda r: (r["hops"], " ".join(r["ids"]), " ".join(k or "" for k in r["kinds"])))
+    return rows[: values["limit"]]
