@@ -395,3 +395,44 @@ def path(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
     ]
     rows.sort(key=lambda r: (r["hops"], " ".join(r["ids"]), " ".join(k or "" for k in r["kinds"])))
     return rows[: values["limit"]]
+
+
+# --- one hop ------------------------------------------------------------------------------
+# The engine plans a pattern over an empty rel table (no TRAINED_ON edges yet) as a scan of
+# every node: ~60-90 ms at 1M edges for no rows (BENCHMARKS.md, issue 27).
+
+
+@answers("dataset-models")
+def dataset_models(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
+    half = index.edges["TRAINED_ON"].into
+    d = index.pos[values["id"]]
+    found = [(half.nbr[i], int(half.trust[i])) for i in half.at(d) if half.trust[i] >= values["min_trust"]]
+    props = store.nodes([index.ids[m] for m, _ in found])
+    rows = [
+        {
+            "id": index.ids[m],
+            "name": props[index.ids[m]].get("name"),
+            "date": props[index.ids[m]].get("date"),
+            "trust": trust,
+        }
+        for m, trust in found
+    ]
+    return sorted(rows, key=lambda r: (r["date"] or "9999-12-31", r["id"]))
+
+
+@answers("trained-on")
+def trained_on(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
+    half = index.edges["TRAINED_ON"].out
+    m = index.pos[values["id"]]
+    found = [(half.nbr[i], int(half.trust[i])) for i in half.at(m) if half.trust[i] >= values["min_trust"]]
+    props = store.nodes([index.ids[d] for d, _ in found])
+    rows = [
+        {
+            "id": index.ids[d],
+            "name": props[index.ids[d]].get("name"),
+            "hf_id": props[index.ids[d]].get("hf_id"),
+            "trust": trust,
+        }
+        for d, trust in found
+    ]
+    return sorted(rows, key=lambda r: r["id"])
