@@ -69,7 +69,7 @@ def profile_once(store: Any, timed: Timed, name: str, raw: dict[str, Any]) -> di
     values = validate_params(query, raw, store)
     t = lap("resolve", t)
     engine = {**values, "contrast_kinds": list(CONTRAST_KINDS)}
-    rows = indexed.answer(store, name, engine)  # as queries.registry.query_rows: the graph index first
+    rows = indexed.answer(store, query, engine)  # as queries.registry.query_rows: the graph index first
     if rows is None:
         rows = store.read(query.text(store.backend), engine, columns=query.engine_columns)
     everyone = None

@@ -18,26 +18,30 @@ from typing import Any
 
 from graph.ladybug_index import GraphIndex, Half
 from graph.store import GraphStore
+from queries.spec import SavedQuery
 
 Rows = list[dict[str, Any]]
 Answer = Callable[[GraphIndex, GraphStore, dict[str, Any]], Rows | None]
 ANSWERS: dict[str, Answer] = {}
+#: The parameters each answer knows; a saved query whose header declares others (it changed
+#: since) is left to its Cypher rather than answered without them.
+PARAMS: dict[str, frozenset[str]] = {}
 
 
-def answers(name: str) -> Callable[[Answer], Answer]:
+def answers(name: str, params: str) -> Callable[[Answer], Answer]:
     def register(func: Answer) -> Answer:
-        ANSWERS[name] = func
+        ANSWERS[name], PARAMS[name] = func, frozenset(params.split())
         return func
 
     return register
 
 
-def answer(store: GraphStore, name: str, values: dict[str, Any]) -> Rows | None:
-    """The rows of saved query ``name`` from the store's index, or None: no answer here (the
-    store has no index, it is not fresh, or this query is not served from it)."""
-    func = ANSWERS.get(name)
+def answer(store: GraphStore, query: SavedQuery, values: dict[str, Any]) -> Rows | None:
+    """The rows of ``query`` from the store's index, or None: no answer here (the store has no
+    index, it is not fresh, or this query, with these parameters, is not served from it)."""
+    func = ANSWERS.get(query.name)
     index_of = getattr(store, "graph_index", None)
-    if func is None or index_of is None:
+    if func is None or index_of is None or PARAMS[query.name] != {p.name for p in query.params}:
         return None
     index = index_of()
     return None if index is None else func(index, store, values)
@@ -75,12 +79,12 @@ def _works(index: GraphIndex, store: GraphStore, values: dict[str, Any], half: H
     ]
 
 
-@answers("prior-works")
+@answers("prior-works", "ids min_count min_trust limit")
 def prior_works(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
     return _works(index, store, values, index.edges["CITES"].out)
 
 
-@answers("derivative-works")
+@answers("derivative-works", "ids min_count min_trust limit")
 def derivative_works(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
     return _works(index, store, values, index.edges["CITES"].into)
 
@@ -117,13 +121,13 @@ def _pairs(index: GraphIndex, store: GraphStore, values: dict[str, Any], first: 
     ]
 
 
-@answers("co-citation")
+@answers("co-citation", "id min_trust limit")
 def co_citation(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
     cites = index.edges["CITES"]
     return _pairs(index, store, values, cites.into, cites.out)
 
 
-@answers("bibliographic-coupling")
+@answers("bibliographic-coupling", "id min_trust limit")
 def bibliographic_coupling(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
     cites = index.edges["CITES"]
     return _pairs(index, store, values, cites.out, cites.into)
@@ -140,7 +144,7 @@ def _in_count(adj: Any, n: int, min_trust: int) -> list[int]:
     return count
 
 
-@answers("top-influential")
+@answers("top-influential", "label min_trust limit")
 def top_influential(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
     mt = values["min_trust"]
     key = ("top-influential", mt)
@@ -177,7 +181,7 @@ def top_influential(index: GraphIndex, store: GraphStore, values: dict[str, Any]
     return rows
 
 
-@answers("overview")
+@answers("overview", "min_trust limit")
 def overview(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
     mt = values["min_trust"]
     key = ("overview", mt)
@@ -230,7 +234,7 @@ def _rank(texts: list[str], q: str) -> int | None:
     return best
 
 
-@answers("search")
+@answers("search", "q limit")
 def search(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows | None:
     q = values["q"].lower()
     if not q or "\0" in q or not q.isascii():  # the engine's own lower() and matching decide these
@@ -263,7 +267,7 @@ def search(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows
 # --- neighbourhood, path ------------------------------------------------------------------
 
 
-@answers("neighbourhood")
+@answers("neighbourhood", "id depth limit")
 def neighbourhood(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
     """Breadth first over every edge type, both ways; a level is read only while the nearer ones
     hold fewer than the limit (the rows are ordered by depth, so a deeper one could not make it)."""
@@ -326,7 +330,7 @@ def _hops(index: GraphIndex, contrast: bool, contrast_kinds: list[str]) -> Calla
     return hops
 
 
-@answers("path")
+@answers("path", "source target max_hops limit contrast")
 def path(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
     """Every shortest path (one per sequence of edges), by breadth-first search from both ends at
     once, always widening the side whose next level is cheaper: the first level where they meet
@@ -402,7 +406,7 @@ def path(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
 # every node: ~60-90 ms at 1M edges for no rows (BENCHMARKS.md, issue 27).
 
 
-@answers("dataset-models")
+@answers("dataset-models", "id min_trust")
 def dataset_models(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
     half = index.edges["TRAINED_ON"].into
     d = index.pos[values["id"]]
@@ -420,7 +424,7 @@ def dataset_models(index: GraphIndex, store: GraphStore, values: dict[str, Any])
     return sorted(rows, key=lambda r: (r["date"] or "9999-12-31", r["id"]))
 
 
-@answers("trained-on")
+@answers("trained-on", "id min_trust")
 def trained_on(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
     half = index.edges["TRAINED_ON"].out
     m = index.pos[values["id"]]

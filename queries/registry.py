@@ -246,7 +246,7 @@ def query_rows(
     the API where it needs rows without a subgraph."""
     engine = {**values, "contrast_kinds": list(CONTRAST_KINDS)}
     try:
-        rows = indexed.answer(store, query.name, engine)  # the embedded store's graph index, if any
+        rows = indexed.answer(store, query, engine)  # the embedded store's graph index, if any
         if rows is None:
             rows = store.read(query.text(store.backend), engine, timeout=timeout, columns=query.engine_columns)
         everyone = None
