@@ -227,7 +227,7 @@ def main() -> None:
             if "networkx" in backends:
                 for b in stores_:
                     cell = results.get((b, size, q.name))
-                    line += f" {cell[0] / max(floor[0], 1e-3):>13.0f}x" if cell and floor else f" {'-':>14}"
+                    line += f" {cell[0] / max(floor[0], 1e-3):>13.3g}x" if cell and floor else f" {'-':>14}"
             print(line)
 
 
