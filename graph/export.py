@@ -1,7 +1,7 @@
 """Subgraph export: GraphML, GEXF, node-link JSON, neo4j-admin CSV, a Cypher script, BibTeX.
 
 Each writer takes the one subgraph form (a networkx MultiDiGraph from ``to_networkx``). JSON,
-CSV and Cypher have readers too (:mod:`graph.imports`), so an export loads back into an empty
+CSV and Cypher have readers too (:mod:`loaders.exported`), so an export loads back into an empty
 store through the normal upsert path and gives the same graph.
 """
 
@@ -19,11 +19,10 @@ from typing import Any
 
 import networkx as nx
 
-from graph.errors import LineageError
+# the format decision lives in graph.formats (no networkx); its names stay importable from here
+from graph.formats import FORMATS, SUFFIX, ExportError, choose_format, format_of  # noqa: F401
 from graph.schema import EDGE_COLUMNS, NODE_COLUMNS
 
-FORMATS = ("graphml", "gexf", "json", "csv", "cypher", "bibtex")
-SUFFIX = {"graphml": ".graphml", "gexf": ".gexf", "json": ".json", "csv": "", "cypher": ".cypher", "bibtex": ".bib"}
 CONTENT_TYPE = {
     "graphml": "application/graphml+xml",
     "gexf": "application/gexf+xml",
@@ -35,10 +34,6 @@ CONTENT_TYPE = {
 #: neo4j-admin import splits array fields on this (pass ``--array-delimiter='|'``).
 ARRAY_DELIMITER = "|"
 CSV_TYPES = {"STRING": "", "STRING[]": ":string[]", "INT64": ":long", "DOUBLE[]": ":double[]", "BOOLEAN": ":boolean"}
-
-
-class ExportError(LineageError):
-    pass
 
 
 def _flat(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
@@ -196,17 +191,11 @@ WRITERS: dict[str, Callable[[nx.MultiDiGraph, Path], None]] = {
 }
 
 
-def format_of(path: str | Path) -> str:
-    """The format a file name asks for: its suffix (``.graphml``, ``.gexf``, ``.json``,
-    ``.cypher``, ``.bib``); a name without a suffix is a directory of neo4j-admin CSV files."""
-    suffix = Path(path).suffix.lower()
-    if not suffix:
-        return "csv"
-    for fmt, known in SUFFIX.items():
-        if known and suffix == known:
-            return fmt
-    wanted = ", ".join(s for s in SUFFIX.values() if s)
-    raise ExportError(f"{path}: cannot tell the format from {suffix!r}; use {wanted}, or no suffix for CSV")
+def user_file_mode() -> int:
+    """The mode a plain ``open(path, "w")`` would give a new file: 0666 less the umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def export(graph: nx.MultiDiGraph, fmt: str, path: str | Path) -> Path:
@@ -228,6 +217,7 @@ def export(graph: nx.MultiDiGraph, fmt: str, path: str | Path) -> Path:
         os.close(fd)
         try:
             WRITERS[fmt](graph, Path(tmp))
+            os.chmod(tmp, user_file_mode())  # mkstemp's 0600 would outlive the rename
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):

@@ -178,7 +178,7 @@ class StagedGroup(LadybugWrite):
             LadybugWrite.set_checkpoint(self, *self.checkpoint)
         commits.append(self._commit())
         self.open = False
-        log.info(
+        log.debug(  # internals: `lineage load snapshot --verbose` shows them
             "committed %s staged rows: COPY %s s (%s), commit %s s",
             f"{self.rows:,}",
             f"{time.perf_counter() - started - sum(commits):.1f}",

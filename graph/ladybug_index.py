@@ -23,9 +23,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
-
 from graph.schema import EdgeType
 
 #: A counter of committed writes, kept in the store so that every process sees the same one.
@@ -41,6 +38,8 @@ Execute = Callable[[str], Any]  # a statement -> the engine's result (``get_as_a
 def typed_array(column: Any, arrow_type: Any, code: str) -> array:
     """An Arrow integer column (no nulls) as a compact ``array(code)`` of ``arrow_type``, without a
     Python int per value."""
+    import pyarrow.compute as pc  # pyarrow: loaded by the first query that wants the index
+
     out = array(code)
     column = pc.cast(column, arrow_type)
     for chunk in column.chunks if hasattr(column, "chunks") else [column]:
@@ -69,6 +68,9 @@ class Half:
     @classmethod
     def read(cls, n: int, table: Any, here: str, there: str, code: dict[str, int]) -> Half:
         """From engine rows sorted by ``here``; ``code`` maps kind texts to codes (and grows)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
         at = typed_array(table.column(here), pa.int64(), "q")
         start = array("q", bytes(8 * (n + 1)))
         if len(at) < n:  # few edges: count them
@@ -159,6 +161,8 @@ class GraphIndex:
     @classmethod
     def build(cls, execute: Execute, version: int) -> GraphIndex:
         """Read the store's nodes and edges (inside the caller's read transaction)."""
+        import pyarrow as pa
+
         nodes = execute(
             "MATCH (n:Node) RETURN offset(id(n)) AS o, n.id AS id, n.label AS label, n.name AS name, n.aliases AS aliases"
         ).get_as_arrow()

@@ -19,17 +19,20 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from typing import Any
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from graph.errors import StoreError
 from graph.schema import EDGE_COLUMNS
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 #: The provenance lists, in the order of the JSON text.
 PROVENANCE_COLUMNS = [c for c, t in EDGE_COLUMNS.items() if t.endswith("[]")]
 #: What a rel table stores: the edge's own columns and the key of its provenance.
 REL_COLUMNS = {c: t for c, t in EDGE_COLUMNS.items() if not t.endswith("[]")} | {"prov": "INT64"}
+#: The rel columns as a RETURN list (an edge bound to ``e``); :func:`attach` turns ``prov`` back into lists.
+EDGE_RETURN = ", ".join(f"e.{c} AS {c}" for c in REL_COLUMNS)
 DDL = "CREATE NODE TABLE IF NOT EXISTS Provenance(key INT64 PRIMARY KEY, value STRING)"
 
 LOOKUP = "UNWIND $keys AS k MATCH (p:Provenance {key: k}) RETURN p.key AS key, p.value AS value"
@@ -63,6 +66,8 @@ def texts_of(rows: Iterable[dict[str, Any]]) -> dict[int, str]:
 
 def table(texts: dict[int, str]) -> pa.Table:
     """Provenance rows as the Arrow table ``COPY`` reads."""
+    import pyarrow as pa  # here: a read-only CLI call never needs pyarrow
+
     return pa.table({"key": pa.array(list(texts), pa.int64()), "value": pa.array(list(texts.values()), pa.string())})
 
 

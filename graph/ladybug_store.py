@@ -20,10 +20,8 @@ import ladybug
 from graph import ladybug_index
 from graph import ladybug_provenance as provenance
 from graph.errors import OutOfMemoryError, QueryTimeoutError, StoreError
-from graph.ladybug_bulk import staged_bulk
 from graph.ladybug_index import GraphIndex, IndexKeeper
-from graph.ladybug_provenance import REL_COLUMNS
-from graph.ladybug_write import EDGE_RETURN, LadybugWrite, batch_tables
+from graph.ladybug_provenance import EDGE_RETURN, REL_COLUMNS
 from graph.schema import NODE_COLUMNS, EdgeType
 from graph.store import Batch, LoadReport, graph_counts, read_checkpoint
 from graph.store import degree_of as _degree
@@ -63,8 +61,13 @@ class LadybugStore(BatchWriter):
     #: This process is the database's only writer (the engine locks it): read results may be
     #: cached until the next write, and calls share one connection, so a service serialises them.
     single_writer = True
+
     #: Bulk loads stage rows as Arrow tables; parsing workers build them (Batch.seal).
-    bulk_tables = staticmethod(batch_tables)
+    @staticmethod
+    def bulk_tables(batch: Batch) -> Any:
+        from graph.ladybug_write import batch_tables  # pyarrow: loaded by writes, not by a query
+
+        return batch_tables(batch)
 
     def __init__(self, path: str | Path, *, buffer_pool_mb: int = 2048, read_only: bool = False) -> None:
         """``buffer_pool_mb`` bounds the engine's memory (its default is most of the machine's RAM)."""
@@ -230,6 +233,8 @@ class LadybugStore(BatchWriter):
     # -- writes -----------------------------------------------------------------------------
     def in_write(self, work: Callable[[WriteSession], LoadReport]) -> LoadReport:
         """:meth:`graph.write_session.BatchWriter.in_write`: one transaction on this connection."""
+        from graph.ladybug_write import LadybugWrite  # pyarrow: loaded by writes, not by a query
+
         with self.lock:
             self.connection.execute("BEGIN TRANSACTION")
             try:
@@ -245,6 +250,8 @@ class LadybugStore(BatchWriter):
         self, commit_rows: int | None = None, late: LoadReport | None = None
     ) -> AbstractContextManager[Callable[[Batch], LoadReport]]:
         """Stage new rows on disk and commit them in groups (graph/ladybug_bulk.py says why)."""
+        from graph.ladybug_bulk import staged_bulk
+
         return staged_bulk(self, commit_rows)
 
     def rollback(self) -> None:

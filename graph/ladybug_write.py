@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from graph import ladybug_provenance as provenance
-from graph.ladybug_provenance import REL_COLUMNS, interned, rel_row
+from graph.ladybug_provenance import EDGE_RETURN, REL_COLUMNS, interned, rel_row
 from graph.schema import NODE_COLUMNS, EdgeType
 from graph.store import Batch, BatchPlan, EdgeKey
 from graph.write_session import WriteSession
@@ -32,10 +32,6 @@ ARROW_TYPES = {
     "DOUBLE[]": pa.list_(pa.float64()),
     "BOOLEAN": pa.bool_(),
 }
-
-
-#: Edge columns as a RETURN list (an edge bound to ``e``).
-EDGE_RETURN = ", ".join(f"e.{c} AS {c}" for c in REL_COLUMNS)
 
 
 class EmbeddedTarget(Protocol):

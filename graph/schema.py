@@ -168,37 +168,43 @@ class Author(_Node):
     name: str = Field(min_length=1)
 
 
-class Model(_Node):
-    label: Literal["Model"] = "Model"
+class _Named(_Node):
+    """Models, methods and datasets: known by a name and its aliases (the resolver and the
+    mention gazetteer read both)."""
+
     name: str = Field(min_length=1)
     aliases: list[str] = Field(default_factory=list)
+
+
+class _Dated(_Named):
+    """Models and methods are placed in time by :mod:`graph.dates`."""
+
+    date: dt.date | None = Field(None, description="derived by graph.dates; set here only to carry it (an import)")
+    date_source: str | None = Field(None, description="where date came from: curated, hf_card or paper:<id>")
+
+
+class Model(_Dated):
+    label: Literal["Model"] = "Model"
     organisation: str | None = None
     release_date: dt.date | None = None
     parameters: int | None = Field(None, gt=0, description="parameter count, where known")
     hf_id: str | None = Field(None, description="Hugging Face repo id, e.g. mistralai/Mistral-7B-v0.1")
     license: str | None = Field(None, description="declared license id as the Hub or card states it, e.g. llama2")
+    license_name: str | None = Field(None, description="the card's license_name where license is other")
     downloads: int | None = Field(None, ge=0, description="Hub downloads (last 30 days) when loaded")
     likes: int | None = Field(None, ge=0, description="Hub likes when loaded")
     pipeline_tag: str | None = Field(None, description="Hub task, e.g. text-generation")
     library: str | None = Field(None, description="Hub library name, e.g. transformers")
-    date: dt.date | None = Field(None, description="derived by graph.dates; set here only to carry it (an import)")
-    date_source: str | None = Field(None, description="where date came from: curated, hf_card or paper:<id>")
 
 
-class Method(_Node):
+class Method(_Dated):
     label: Literal["Method"] = "Method"
-    name: str = Field(min_length=1)
-    aliases: list[str] = Field(default_factory=list)
-    date: dt.date | None = Field(None, description="derived by graph.dates; set here only to carry it (an import)")
-    date_source: str | None = Field(None, description="where date came from: curated, hf_card or paper:<id>")
 
 
-class Dataset(_Node):
+class Dataset(_Named):
     """Training data, keyed by its Hub id where it has one (:func:`graph.ids.dataset_id`)."""
 
     label: Literal["Dataset"] = "Dataset"
-    name: str = Field(min_length=1)
-    aliases: list[str] = Field(default_factory=list)
     organisation: str | None = None
     hf_id: str | None = Field(None, description="Hugging Face dataset repo id, e.g. HuggingFaceH4/ultrachat_200k")
 
@@ -274,6 +280,7 @@ NODE_COLUMNS: dict[str, str] = {
     "parameters": "INT64",
     "hf_id": "STRING",
     "license": "STRING",
+    "license_name": "STRING",
     "downloads": "INT64",
     "likes": "INT64",
     "pipeline_tag": "STRING",

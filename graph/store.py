@@ -16,12 +16,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, fields
 from itertools import islice
-from typing import Any, Protocol, TypeVar, runtime_checkable
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from graph.errors import MissingEndpointError
 from graph.schema import EDGE_COLUMNS, Edge, EdgeType, Provenance, edge_row, merge_provenance, node_row, provenance_of
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 EdgeKey = tuple[str, str, str, str]  # (type, source, target, kind)
 T = TypeVar("T")
@@ -505,6 +506,8 @@ def to_networkx(nodes: dict[str, dict[str, Any]], edges: Iterable[dict[str, Any]
     Node attributes are the node's properties (``label`` is its type); each edge is keyed by
     ``TYPE`` or ``TYPE:kind`` and carries ``type`` plus its properties and provenance lists.
     """
+    import networkx as nx  # here: a CLI query that only prints rows never builds a graph (issue 25)
+
     graph = nx.MultiDiGraph()
     for node_id in sorted(nodes):
         props = {k: v for k, v in nodes[node_id].items() if v is not None and k != "id"}

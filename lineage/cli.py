@@ -12,11 +12,20 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from graph.errors import LineageError
-from lineage import cli_arxiv, cli_explain, cli_lineage_sources, cli_query, cli_serve
+from lineage import (
+    cli_arxiv,
+    cli_explain,
+    cli_exported,
+    cli_hf_dump,
+    cli_hub,
+    cli_lineage_sources,
+    cli_query,
+    cli_serve,
+)
 from lineage.cli_common import (
+    EXIT_CODES_HELP,
     console,
     err,
     format_params,
@@ -37,7 +46,10 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="rich",
 )
-load_app = typer.Typer(help="Load data into the graph (each load is batched and idempotent).", no_args_is_help=True)
+load_app = typer.Typer(
+    help="Load data into the graph (each load is batched and idempotent).\n\n" + EXIT_CODES_HELP,
+    no_args_is_help=True,
+)
 app.add_typer(load_app, name="load")
 neo4j_app = typer.Typer(
     help="Run a local Neo4j 5.26 for development (needs Java 17 and Maven). "
@@ -130,11 +142,12 @@ def query_cmd(
       [bold]lineage query model-family id=model:llama --export llama.graphml[/bold]
       [bold]lineage query --list[/bold]
     """
-    from graph.export import export, format_of
-    from queries.cite import for_export
+    from graph.formats import choose_format
     from queries.registry import get_query, registry, run_query
 
     if list_ or not name:
+        from rich.markup import escape
+
         for q in registry().values():
             console.print(f"[bold]{q.name}[/bold]  {q.description}")
             for p in q.params:
@@ -143,14 +156,26 @@ def query_cmd(
     if fmt not in ("table", "json", "csv"):
         raise LineageError(f"--format {fmt!r}: use table, json or csv")
     get_query(name)
-    export_format = format_of(export_to) if export_to else None  # a bad suffix fails before the query runs
+    export_format = choose_format(None, export_to) if export_to else None  # a bad suffix fails before the query
     with opened(ctx) as store:
         result = run_query(store, name, parse_params(params), timeout=timeout)
-        exported = for_export(store, result.graph, export_format) if export_format else result.graph
+        why = None
+        if not result.rows:
+            from queries.empty import why_empty
+
+            why = why_empty(store, name, result.params)
+        if export_format:
+            from queries.cite import for_export
+
+            exported = for_export(store, result.graph, export_format)
     print_rows(console, f"{name} {format_params(result.params)}", result.columns, result.rows, fmt)
+    if why:  # on stderr: --format json stays JSON
+        err.print(f"no results: {why}", markup=False, highlight=False, soft_wrap=True)
     if viz:
         write_viz(result.graph, viz, title=f"{name} {format_params(result.params)}")
     if export_to and export_format:
+        from graph.export import export
+
         written = export(exported, export_format, export_to)
         err.print(f"wrote {written} ({export_format}, {exported.number_of_nodes()} nodes)")
 
@@ -201,23 +226,31 @@ def export_cmd(
     params: Annotated[list[str] | None, typer.Argument(help="Query parameters as key=value.")] = None,
     node: Annotated[str | None, typer.Option("--node", help="Export the neighbourhood of this node instead.")] = None,
     depth: Annotated[int, typer.Option("--depth", min=1, max=3, help="Hops around --node.")] = 2,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="graphml, gexf, json, csv, cypher or bibtex.")] = "graphml",
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="graphml, gexf, json, csv, cypher or bibtex. Default: what the --output suffix names "
+            "(.graphml .gexf .json .cypher .bib; none: a directory of CSV files), graphml without --output.",
+        ),
+    ] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (a directory for csv).")] = None,
     bundle: Annotated[Path | None, typer.Option("--bundle", help="Write every format plus manifest.json here.")] = None,
 ) -> None:
     """Export a subgraph for Gephi, Cytoscape, neo4j-admin, cypher-shell or your bibliography.
 
     Examples:
-      [bold]lineage export ancestors id=model:zephyr-7b --format gexf -o zephyr.gexf[/bold]
+      [bold]lineage export ancestors id=model:zephyr-7b -o zephyr.gexf[/bold]
       [bold]lineage export --node model:mistral-7b --depth 2 --format bibtex -o refs.bib[/bold]
       [bold]lineage export descendants id=method:dpo --bundle dpo-export/[/bold]
     """
-    from graph.export import FORMATS, SUFFIX, export, write_bundle
+    from graph.export import SUFFIX, export, write_bundle
+    from graph.formats import choose_format
     from queries.cite import for_export
     from queries.registry import run_query
 
-    if fmt not in FORMATS:
-        raise LineageError(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
+    fmt = choose_format(fmt, output)  # before the query: a bad suffix or --format writes nothing
     if node:
         name, values = "neighbourhood", {"id": node, "depth": depth}
     elif name:
@@ -371,6 +404,9 @@ load_app.command("arxiv")(cli_arxiv.load_arxiv_cmd)
 load_app.command("snapshot")(cli_arxiv.load_snapshot_cmd)
 load_app.command("citations")(cli_lineage_sources.load_citations_cmd)
 load_app.command("hf-cards")(cli_lineage_sources.load_hf_cards_cmd)
+load_app.command("export")(cli_exported.load_export_cmd)
+load_app.command("hf")(cli_hub.load_hf_cmd)
+load_app.command("hf-dump")(cli_hf_dump.load_hf_dump_cmd)
 app.add_typer(cli_lineage_sources.extract_app, name="extract")
 app.command("cite")(cli_explain.cite_cmd)
 app.command("explain")(cli_explain.explain_cmd)
@@ -380,9 +416,11 @@ app.command("serve")(cli_serve.serve_cmd)
 
 def run() -> None:
     """Console-script entry point: turn our errors into one line and exit code 1."""
+    from lineage.cli_lazy import lazy_command
+
     debug = "--debug" in sys.argv
     try:
-        app()
+        lazy_command(app)()  # builds only the command that runs (Typer's app() builds them all)
     except LineageError as exc:
         if debug:
             raise

@@ -14,16 +14,33 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from graph.errors import LineageError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from graph.store import GraphStore
 
-console = Console()
-err = Console(stderr=True)
+
+class LazyConsole:
+    """A :class:`rich.console.Console` made on first use, so importing a command module does
+    not import rich's console (part of ``lineage --help``'s start-up, issue 25)."""
+
+    def __init__(self, stderr: bool = False) -> None:
+        self._stderr = stderr
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=self._stderr)
+        return getattr(self._console, name)
+
+
+console: Console = LazyConsole()  # type: ignore[assignment]
+err: Console = LazyConsole(stderr=True)  # type: ignore[assignment]
 
 
 @contextmanager
@@ -63,8 +80,39 @@ def print_report(report: Any, what: str) -> None:
     )
 
 
+#: ``lineage load …`` exit status when some records failed and the rest loaded (1: nothing
+#: loaded; 2: a bad command line, as for every command). Documented in ``lineage load --help``.
+EXIT_PARTIAL = 3
+EXIT_CODES_HELP = (
+    "Exit status: 0 everything loaded; 3 some records failed (each listed with why) and the rest loaded; "
+    "1 nothing loaded (every record failed, or the input or the store was unusable); 2 a bad command line."
+)
+
+
+def end_load(report: Any, limit: int | None = None) -> None:
+    """After a load's summary: its failures, one line each (the first ``limit``), and the exit
+    status that tells a partial load (:data:`EXIT_PARTIAL`) from one that loaded nothing (1)."""
+    failures = report.failures
+    if not failures:
+        console.print("failures 0", highlight=False)
+        return
+    loaded = any(
+        getattr(report, f"{kind}_{how}") for kind in ("nodes", "edges") for how in ("added", "updated", "unchanged")
+    )
+    outcome = "the rest loaded" if loaded else "nothing loaded"
+    code = EXIT_PARTIAL if loaded else 1
+    err.print(f"{len(failures)} failure(s), {outcome} (exit {code}):", highlight=False)
+    for line in failures[:limit]:
+        err.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
+    if limit is not None and len(failures) > limit:
+        err.print(f"  … and {len(failures) - limit} more", highlight=False)
+    raise typer.Exit(code)
+
+
 def print_error(exc: LineageError) -> None:
     """An error as the one red line on stderr every command ends with."""
+    from rich.markup import escape
+
     err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
 
 

@@ -16,9 +16,9 @@ import typer
 from graph.errors import LineageError
 from lineage.cli_common import console, err, opened, parse_params
 from lineage.output import print_rows
-from queries.adhoc import DEFAULT_ROW_LIMIT, check_read_only, run_read_only
 
 FORMATS = ("table", "json", "csv")
+DEFAULT_ROW_LIMIT = 1000  # = queries.adhoc.DEFAULT_ROW_LIMIT; not imported, to keep --help fast
 
 
 def parse_value(text: str) -> Any:
@@ -50,6 +50,8 @@ def cypher_cmd(
       [bold]lineage cypher "MATCH (n:Node {label: 'Model'}) RETURN n.id AS id, n.name AS name" --limit 5[/bold]
       [bold]lineage cypher "MATCH (n:Node {id: $id})-[:BUILDS_ON]->(m:Node) RETURN m.id AS id" -p id=model:zephyr-7b[/bold]
     """
+    from queries.adhoc import check_read_only, run_read_only
+
     if fmt not in FORMATS:
         raise LineageError(f"--format {fmt!r}: use table, json or csv")
     check_read_only(statement)  # refuse before opening anything

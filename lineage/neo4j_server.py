@@ -1,7 +1,10 @@
 """A real Neo4j 5.26 server for development and tests, started by the project itself.
 
-No Docker and no tarball download: ``tools/neo4j`` is a tiny Java launcher around embedded Neo4j
-Community from Maven Central, built on demand with Maven. Bolt listens on 127.0.0.1 only.
+No Docker and no tarball download: ``lineage/neo4j_launcher`` is a tiny Java launcher around
+embedded Neo4j Community from Maven Central, built on demand with Maven. Bolt listens on
+127.0.0.1 only. Its sources ship in the package (package data), so a plain ``pip install .``
+can build it; the build goes next to them, or under the data directory when the installed
+package is read-only.
 
 Two ways to run it:
 
@@ -46,10 +49,30 @@ __all__ = [
     "stop_detached",
 ]
 
-TOOL_DIR = Path(__file__).resolve().parents[1] / "tools" / "neo4j"
+TOOL_DIR = Path(__file__).resolve().parent / "neo4j_launcher"
 POM = TOOL_DIR / "pom.xml"
-JAR = TOOL_DIR / "target" / "neo4j-launcher.jar"
-LIB_DIR = TOOL_DIR / "target" / "lib"
+
+
+def default_data_dir() -> Path:
+    """Where the CLI keeps its server: $LINEAGE_HOME/neo4j, else $XDG_DATA_HOME/lineage/neo4j."""
+    home = os.environ.get("LINEAGE_HOME")
+    if home:
+        return Path(home).expanduser() / "neo4j"
+    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(xdg).expanduser() / "lineage" / "neo4j"
+
+
+def _build_dir() -> Path:
+    """``target/`` beside the sources where we may write (a checkout, a venv), else a private
+    one under the data directory (a system-wide install)."""
+    if os.access(TOOL_DIR, os.W_OK):
+        return TOOL_DIR / "target"
+    return default_data_dir().parent / "neo4j-launcher" / "target"  # beside the server's data
+
+
+BUILD_DIR = _build_dir()
+JAR = BUILD_DIR / "neo4j-launcher.jar"
+LIB_DIR = BUILD_DIR / "lib"
 
 DEFAULT_USER = "neo4j"
 DEFAULT_PASSWORD = "lineage-test"
@@ -126,7 +149,7 @@ def java_available() -> str | None:
     if not POM.is_file():
         return f"launcher sources missing: {POM}"
     if _build_needed() and not shutil.which("mvn"):
-        return "mvn not found on PATH (needed to build tools/neo4j)"
+        return "mvn not found on PATH (needed to build the Neo4j launcher)"
     return None
 
 
@@ -139,19 +162,19 @@ def build(force: bool = False) -> Path:
         return JAR
     mvn = shutil.which("mvn")
     if not mvn:
-        raise Neo4jServerError("cannot build tools/neo4j: mvn not found on PATH")
+        raise Neo4jServerError("cannot build the Neo4j launcher: mvn not found on PATH")
     JAR.parent.mkdir(parents=True, exist_ok=True)
     with _build_lock():
         if not force and not _build_needed():  # another process built it while we waited
             return JAR
-        cmd = [mvn, "-q", "-B", "-Dstyle.color=never", "-f", str(POM), "package"]
+        cmd = [mvn, "-q", "-B", "-Dstyle.color=never", f"-Dlauncher.build={BUILD_DIR}", "-f", str(POM), "package"]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired as e:
-            raise Neo4jServerError(f"maven build of tools/neo4j timed out after {e.timeout:.0f} s") from e
+            raise Neo4jServerError(f"maven build of the Neo4j launcher timed out after {e.timeout:.0f} s") from e
         if proc.returncode != 0 or not JAR.is_file():
             tail = _tail_text(_ANSI.sub("", proc.stdout + proc.stderr), 40)
-            raise Neo4jServerError(f"maven build of tools/neo4j failed (exit {proc.returncode}):\n{tail}")
+            raise Neo4jServerError(f"maven build of the Neo4j launcher failed (exit {proc.returncode}):\n{tail}")
         os.utime(JAR)  # the jar plugin may leave an unchanged jar untouched; mark it fresh
     return JAR
 
@@ -172,15 +195,6 @@ def _build_lock() -> Iterator[None]:
 
 
 # --- launching -------------------------------------------------------------------------------
-
-
-def default_data_dir() -> Path:
-    """Where the CLI keeps its server: $LINEAGE_HOME/neo4j, else $XDG_DATA_HOME/lineage/neo4j."""
-    home = os.environ.get("LINEAGE_HOME")
-    if home:
-        return Path(home).expanduser() / "neo4j"
-    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(xdg).expanduser() / "lineage" / "neo4j"
 
 
 def _tail_text(text: str, lines: int) -> str:

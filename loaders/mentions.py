@@ -52,15 +52,169 @@ from loaders.paper_nodes import SourceReport, is_placeholder
 
 _TOKEN = re.compile(r"[A-Za-z]+|\d+(?:\.\d+)*|[\u0370-\u03ff]+|[\u3400-\u4dbf\u4e00-\u9fff]")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-_JOINERS = frozenset({"", " ", "-", "\u00a0", "\u2011"})
+_JOINERS = frozenset({"", " ", "-", "_", "\u00a0", "\u2011"})  # "_": Hub repo names (openchat_3.5)
 _URL = re.compile(r"https?://\S+|www\.\S+|\]\([^)\s]*\)")
 _SUFFIX = re.compile(r"^[ \-]?(?:v?\d+(?:\.\d+)*(?:[ \-]?[BMKbmk]\b)?|\d+x\d+[Bb])")
 #: Acronyms with common meanings outside ML (singular value decomposition, mean absolute error…).
 AMBIGUOUS_ACRONYMS = frozenset(
     {"SAM", "SVD", "MAE", "APE", "SWA", "GQA", "ICL", "SSM", "ROME", "DIVERSE", "MLM", "MHA", "LDM", "CLIP", "LIMA"}
+    | {"SOLAR", "TIES"}
 )
 #: Words after a capitalised name that make it an organisation, not a model ("Mistral AI").
 _ORG_WORDS = frozenset({"ai", "research", "labs", "inc"})
+#: Words after a model's name that make the phrase something named after the model (its data set,
+#: benchmark, team, licence, tool or prompt format), not the model: "the Alpaca data", "the Vicuna
+#: test set", "the Mistral team", "the Llama 2 Community License".
+_NAMED_AFTER = re.compile(
+    r"(?i)^[ \-]?(?:data(?:sets?)?\b|data ?sets?\b|benchmarks?\b|corpus\b|corpora\b|eval(?:uation)?(?: set)?\b|test ?set\b"
+    r"|team\b|authors\b|community\b|licen[cs]e\b|factory\b|leaderboard\b|formats?\b|templates?\b"
+    r"|prompt (?:format|template)\b|style\b|repo(?:sitory)?\b|library\b|package\b|api\b)"
+)
+#: A licence field right before a name: "**License:** llama 2" names the licence, not the model.
+_LICENCE_BEFORE = re.compile(r"(?i)licen[cs]e\W{0,6}$")
+#: Words after "Name-" that keep it the same model: "Mistral-7B-Instruct", "Llama-2-7b-hf",
+#: "gpt-3.5-turbo". Any other capitalised word ("Llama-2-7B-DMC", "Mistral-7B-OpenOrca",
+#: "GPT4-LLM") makes a longer name: another model, data set or tool.
+_SAME_MODEL_WORDS = frozenset(
+    {"chat", "instruct", "instruction", "base", "hf", "turbo", "it", "preview", "v", "pretrained", "pretrain"}
+    | {"gguf", "ggml", "gptq", "awq", "exl2", "fp16", "bf16", "int4", "int8", "hqq", "onnx", "mlx", "bnb"}
+)
+#: Words that may sit between capitalised words without making one long name.
+_FUNCTION_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "can",
+        "could",
+        "do",
+        "does",
+        "for",
+        "from",
+        "has",
+        "have",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "like",
+        "may",
+        "might",
+        "more",
+        "most",
+        "not",
+        "of",
+        "on",
+        "or",
+        "our",
+        "should",
+        "than",
+        "that",
+        "the",
+        "their",
+        "then",
+        "these",
+        "this",
+        "to",
+        "us",
+        "using",
+        "via",
+        "vs",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "why",
+        "will",
+        "with",
+        "without",
+        "would",
+    ]
+)
+#: Organisations that prefix a model's name without making another model ("Meta Llama 2").
+_ORG_PREFIXES = frozenset(
+    [
+        "openai",
+        "google",
+        "meta",
+        "microsoft",
+        "anthropic",
+        "deepmind",
+        "nvidia",
+        "mistral",
+        "stanford",
+        "alibaba",
+        "amazon",
+        "apple",
+        "ibm",
+        "hugging",
+        "huggingface",
+        "face",
+        "baidu",
+        "tencent",
+        "bytedance",
+        "deepseek",
+        "allenai",
+        "ai2",
+        "eleutherai",
+        "stability",
+        "tii",
+        "upstage",
+        "nous",
+        "lmsys",
+        "cohere",
+        "salesforce",
+    ]
+)
+#: The Hugging Face ``transformers`` library, not the Transformer: "the Transformers library",
+#: "pip install transformers", "transformers>=4.40", "Sentence Transformers", "tested with Transformers".
+_LIBRARY_BEFORE = re.compile(
+    r"(?i)(?:hugging ?face(?:'s)?|hf|🤗|sentence|install(?:ed)?|with|via|from|import|using the|the latest)[\s`'\"*(\[]*$"
+)
+_LIBRARY_AFTER = re.compile(
+    r"(?i)^[`'\"*)\]]*(?:\s*(?:>=|==|<=|~=|>|<)|\s*v?\d|\.js\b|\s+(?:library|libraries|package|version|versions|"
+    r"format|integration|pipeline|api|code|codebase|implementation|installed|release|docs|documentation|"
+    r"model class|tokenizer|checkpoints? format)\b)"
+)
+#: Lower-case forms of mixed-case names that are ordinary words: these stay case-sensitive.
+_COMMON_LOWER = frozenset({"llama", "palm", "lamda", "lora", "glam"})
+#: Common abbreviations of names the gazetteer knows, keyed by the node's name; matched only as
+#: written and in machine-learning context ("SD 1.5" is Stable Diffusion, "SD 2.1" in a clinical
+#: table is a standard deviation).
+ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    "Stable Diffusion": (
+        "SD v1",
+        "SD v1.4",
+        "SD v1.5",
+        "SD v1 4",
+        "SD v1 5",
+        "SD 1.4",
+        "SD 1.5",
+        "SD 2",
+        "SD 2.0",
+        "SD 2.1",
+        "SDv1.5",
+        "SD v2",
+        "SD v2.1",
+    ),
+    "GPT-3.5": ("gpt-35-turbo", "GPT-35-Turbo"),
+    "FlashAttention": ("FA2",),
+}
 _STRONG = (
     r"neural|LLMs?|language models?|deep learning|machine learning|transformers?|fine-?tun\w*|finetun\w*"
     r"|pre-?train\w*|GPT[-\w]*|BERT|tokens?|prompt\w*|GPUs?|benchmarks?|parameters?|checkpoints?|inference"
@@ -174,6 +328,9 @@ def variants(form: str) -> list[str]:
         out.append(form + "s")
     if last.lower() == "tuning":
         out.append(form[: toks[-1][1]] + ("tuned" if last.islower() else "Tuned"))
+    if len(toks) > 1 and last.lower() in ("modeling", "modelling"):  # "causal language model(s)"
+        stem = form[: toks[-1][1]] + ("Model" if last[0].isupper() else "model")
+        out += [stem, stem + "s"]
     return out
 
 
@@ -184,6 +341,7 @@ class Gazetteer:
     entries: list[Entry] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     _trie: dict[str, Any] = field(default_factory=dict, repr=False)
+    _context: tuple[str, list[int]] = field(default=("", [0]), repr=False)
 
     @classmethod
     def from_rows(cls, rows: Iterable[dict[str, Any]]) -> Gazetteer:
@@ -193,9 +351,10 @@ class Gazetteer:
         node's claim beats a ``model:hf.*`` node's (the Hub repo name of the same model).
         """
         claims: dict[str, dict[str, list[tuple[str, str]]]] = {}
+        rows = list(rows)
         for row in rows:
             forms = [row.get("name") or "", *(row.get("aliases") or [])]
-            if str(row["id"]).startswith("model:hf.") and row.get("hf_id"):
+            if row.get("hf_id"):  # every Hub model is also named by its repo name
                 forms.append(row["hf_id"].rsplit("/", 1)[-1])
             for form in (v for f in forms if f.strip().lower() != "phi" for v in variants(f.strip())):
                 key = " ".join(t.lower() for t, _, _ in tokens(form))
@@ -216,6 +375,12 @@ class Gazetteer:
             for node_id, spellings in owners.items():
                 for label, form in spellings:
                     gaz.add(Entry(node_id, label, form, _kind(form)))
+        by_name = {str(r.get("name") or "").lower(): r for r in rows}
+        for name, forms in ABBREVIATIONS.items():
+            row = by_name.get(name.lower())
+            for form in forms if row else ():
+                if " ".join(t.lower() for t, _, _ in tokens(form)) not in claims:
+                    gaz.add(Entry(row["id"], row["label"], form, "abbrev"))
         return gaz
 
     @classmethod
@@ -242,6 +407,7 @@ class Gazetteer:
         """
         clean = _URL.sub(lambda m: " " * len(m.group(0)), text)
         toks = tokens(clean)
+        self._context = _squeeze(clean)
         anchors = [(m.start, m.end) for m in self._scan(clean, toks, [], distinctive_only=True)]
         return self._scan(clean, toks, anchors, distinctive_only=False)
 
@@ -250,21 +416,29 @@ class Gazetteer:
 
         A size written inside a name (``Llama 2 7B Chat`` for the alias ``Llama 2 Chat``) is skipped.
         """
-        found: list[tuple[int, list[Entry]]] = []
-        node = self._trie.get(toks[i][0].lower())
-        j = i
-        while node is not None:
+        found: dict[int, list[Entry]] = {}
+        stack = self._steps(self._trie, clean, toks, i)
+        while stack:  # every path: a size may be part of one alias and skipped inside another
+            node, j = stack.pop()
             if "" in node:
-                found.append((j, node[""]))
+                found.setdefault(j, []).extend(e for e in node[""] if e not in found.get(j, []))
             nxt = j + 1
             if nxt >= len(toks) or not self._joined(clean, toks, nxt):
-                break
-            child = node.get(toks[nxt][0].lower())
-            if child is None and _is_size(toks, nxt) and nxt + 2 < len(toks) and self._joined(clean, toks, nxt + 2):
-                child = node.get(toks[nxt + 2][0].lower())
-                nxt += 2
-            node, j = child, nxt
-        return found
+                continue
+            stack += self._steps(node, clean, toks, nxt)
+            if _is_size(toks, nxt) and nxt + 2 < len(toks) and self._joined(clean, toks, nxt + 2):
+                stack += self._steps(node, clean, toks, nxt + 2)
+        return sorted(found.items())
+
+    @staticmethod
+    def _steps(node: dict[str, Any], clean: str, toks: list[tuple[str, int, int]], k: int) -> list[tuple[Any, int]]:
+        """The trie children for token ``k``, and for tokens ``k`` and ``k+1`` read as one word when a
+        hyphen splits it ("auto-regressive" for "autoregressive"); each with the last token used."""
+        out = [(node.get(toks[k][0].lower()), k)]
+        split = k + 1 < len(toks) and toks[k][0].isalpha() and toks[k + 1][0].isalpha()
+        if split and clean[toks[k][2] : toks[k + 1][1]] == "-":
+            out.append((node.get((toks[k][0] + toks[k + 1][0]).lower()), k + 1))
+        return [(child, end) for child, end in out if child is not None]
 
     @staticmethod
     def _joined(clean: str, toks: list[tuple[str, int, int]], j: int) -> bool:
@@ -310,11 +484,18 @@ class Gazetteer:
             return None  # glued, part of a compound or an identifier
         if start > 0 and text[start - 1] == "\\":
             return None  # TeX: \phi
-        if latin_end and j + 1 < len(toks) and not _CJK.match(toks[j + 1][0]) and after in ("", "_", "."):
+        glued_size = after == "" and toks[j][0][-1].isalpha() and _is_size(toks, j + 1)  # "Llama7B"
+        glued = latin_end and j + 1 < len(toks) and not _CJK.match(toks[j + 1][0]) and after in ("", "_", ".")
+        if glued and not glued_size:
             return None  # GPT-4o, llama.cpp
+        if entry.label == "Model" and _inside_other_name(entry, text, toks, i, j):
+            return None
+        if _is_transformers_library(entry, text, toks, i, start, end):
+            return None
         if entry.node_id.startswith("model:hf.") and after in ("-", "/", "_", "."):
             return None  # a Hub repo name is exact: "…-3.6b" is not "…-3.6b-instruction-sft-v2"
-        window = text[max(0, start - WINDOW) : start] + " " + text[end : end + WINDOW]
+        squeezed, at = self._context  # URLs and runs of blanks do not eat the context window
+        window = squeezed[max(0, at[start] - WINDOW) : at[start]] + " " + squeezed[at[end] : at[end] + WINDOW]
         written = [t for t, _, _ in toks[i : j + 1]]
         form_toks = [t for t, _, _ in tokens(entry.form)]
         near = any(a < end + WINDOW and b > start - WINDOW and (a, b) != (start, end) for a, b in anchors)
@@ -328,6 +509,8 @@ class Gazetteer:
             return Mention(entry.node_id, entry.label, start, end, span, conf, rule)
 
         kind = entry.kind
+        if kind == "abbrev":
+            return mention(0.8, "abbreviation in ML context") if written == form_toks and strong else None
         if kind == "cjk":
             return mention(0.9, "alias (CJK)")
         if kind == "numbered":
@@ -347,7 +530,15 @@ class Gazetteer:
             return mention(0.9 if form not in AMBIGUOUS_ACRONYMS else 0.75, "acronym")
         if kind == "mixed":
             if word == form or (word.isupper() and len(word) > 2):
+                suffix = _SUFFIX.match(text[end : end + 12])
+                # "PaLM 2" is another model; "ChatGPT 4" is ChatGPT (on GPT-4)
+                version = suffix is not None and not _SIZE.search(suffix.group(0))
+                if entry.label == "Model" and version and not form.upper().endswith("GPT"):
+                    return None
                 return mention(0.95, "distinctive name")
+            if word.lower() not in _COMMON_LOWER and not (word[0].isupper() and word[1:].islower()):
+                # "chatgpt", "qLoRA": another casing of a distinctive name; short ones need ML context
+                return mention(0.85, "distinctive name in another case") if len(form) >= 6 or strong else None
             if not (word[0].isupper() and word[1:].islower()):
                 return None
             kind = "word"  # "Llama" for LLaMA: a capitalised word
@@ -369,6 +560,109 @@ class Gazetteer:
         if kind == "lower":
             return mention(0.8, "term in ML context") if (strong or in_cjk) else None
         return None
+
+
+def _squeeze(text: str) -> tuple[str, list[int]]:
+    """``text`` with every run of blanks made one space, and each position's place in it."""
+    out: list[str] = []
+    at: list[int] = []
+    blank = False
+    for ch in text:
+        at.append(len(out))
+        if ch.isspace():
+            if not blank:
+                out.append(" ")
+            blank = True
+        else:
+            out.append(ch)
+            blank = False
+    at.append(len(out))
+    return "".join(out), at
+
+
+def _is_title_line(text: str, pos: int) -> bool:
+    """Whether the line around ``pos`` is written in Title Case (a heading or a paper title)."""
+    begin = text.rfind("\n", 0, pos) + 1
+    stop = text.find("\n", pos)
+    words = [w for w in re.findall(r"[A-Za-z]+", text[begin : stop if stop >= 0 else len(text)]) if len(w) > 3]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
+
+
+def _sentence_initial(text: str, pos: int) -> bool:
+    before = text[:pos].rstrip(" *_`#>\t")
+    return not before or before[-1] in ".!?:;\n([|\"'“"
+
+
+def _name_word(tok: str) -> bool:
+    """A capitalised (or mixed-case, or capitals) word that can be part of a model's name."""
+    return (
+        tok[0].isalpha()
+        and (tok[0].isupper() or any(c.isupper() for c in tok[1:]))
+        and (tok.lower() not in _FUNCTION_WORDS)
+    )
+
+
+def _is_size_or_number(toks: list[tuple[str, int, int]], k: int) -> bool:
+    return toks[k][0][:1].isdigit() or (
+        toks[k][0].lower() in ("v", "x") and k + 1 < len(toks) and toks[k + 1][0][:1].isdigit()
+    )
+
+
+def _inside_other_name(entry: Entry, text: str, toks: list[tuple[str, int, int]], i: int, j: int) -> bool:
+    """A model's name inside a longer name: another model ("Nous Hermes Llama 2 13B", "Vision
+    Mamba DDPM", "Mistral Trismegistus", "Llama-2-7B-DMC"), or data, a tool, a team or a licence
+    named after it ("GPT4-LLM", "LLaMA-Factory", "the Alpaca data", "the Mistral team")."""
+    start, end = toks[i][1], toks[j][2]
+    after = text[end : toks[j + 1][1]] if j + 1 < len(toks) else None
+    nxt = toks[j + 1][0] if j + 1 < len(toks) else ""
+    if _NAMED_AFTER.match(text[end : end + 40]) or _LICENCE_BEFORE.search(text[max(0, start - 20) : start]):
+        return True
+    k = j + 1  # past a size or version written after the name: "Llama-2-7B-DMC"
+    while k < len(toks) and text[toks[k - 1][2] : toks[k][1]] in ("-", "", ".") and _is_size_or_number(toks, k):
+        k += 2 if _is_size(toks, k) else 1
+    if k < len(toks) and text[toks[k - 1][2] : toks[k][1]] == "-":
+        word = toks[k][0]
+        if word.isalpha() and any(c.isupper() for c in word) and word.lower() not in _SAME_MODEL_WORDS:
+            return True  # "Llama-2-7B-DMC", "Mistral-7B-OpenOrca", "GPT4-LLM", "LLaMA-Factory"
+    title = _is_title_line(text, start)
+    follows = (
+        after in (" ", "-")
+        and j + 1 < len(toks)
+        and ((_name_word(nxt) and nxt.lower() not in _SAME_MODEL_WORDS) or _is_size(toks, j + 1) or nxt[:1].isdigit())
+    )
+    before = text[toks[i - 1][2] : start] if i > 0 else None
+    prev = toks[i - 1][0] if i > 0 else ""
+    line_start = text.rfind("\n", 0, start) + 1
+    precedes = (
+        before == " "
+        and _name_word(prev)
+        and prev.lower() not in _ORG_PREFIXES
+        # in a title, "Xyz: Vision Mamba Diffusion" still runs on after the colon
+        and not (_sentence_initial(text, toks[i - 1][1]) and not (title and toks[i - 1][1] > line_start))
+    )
+    if precedes and follows and (not title or entry.kind == "word"):
+        return True  # the middle of a run of name words: "Nous Hermes Llama 2 13B"
+    if entry.kind == "word" and not title and follows and _name_word(nxt) and j + 2 < len(toks):
+        gap = text[toks[j + 1][2] : toks[j + 2][1]]
+        return gap in (" ", "-") and (
+            _is_size(toks, j + 2) or toks[j + 2][0][:1].isdigit()
+        )  # "Mistral Trismegistus 7B"
+    return False
+
+
+def _is_transformers_library(
+    entry: Entry, text: str, toks: list[tuple[str, int, int]], i: int, start: int, end: int
+) -> bool:
+    """The Hugging Face ``transformers`` library (or GPT's long name), not the Transformer architecture."""
+    if entry.form.lower() not in ("transformer", "transformers"):
+        return False
+    if re.search(r"(?i)generative\s+pre-?trained\s+$", text[max(0, start - 30) : start]):
+        return True  # "Generative Pre-trained Transformer(s)" is GPT's name, not the architecture
+    if not toks[i][0].lower().endswith("s"):
+        return False
+    if start > 0 and text[start - 1] == "`":
+        return True
+    return bool(_LIBRARY_BEFORE.search(text[max(0, start - 30) : start]) or _LIBRARY_AFTER.match(text[end : end + 40]))
 
 
 # --- edges ------------------------------------------------------------------------------------

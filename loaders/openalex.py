@@ -32,17 +32,19 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from graph.dates import refresh_dates
 from graph.ids import InvalidIdError, normalize_id
 from graph.schema import Edge, EdgeType, Provenance, Source
-from graph.store import GraphStore, chunks
+from graph.store import GraphStore, chunks, upsert
 from loaders.http import HttpClient, LoaderError
 from loaders.paper_nodes import (
     SourceReport,
     load_citations,
     paper_record,
+    recorded_answers,
     stored_nodes,
 )
 
@@ -329,4 +331,71 @@ def load_openalex(
         report.notes.append(f"{merged} preprint(s) merged with another version of the same paper")
     report.notes.append(f"{client.requests} request(s) to OpenAlex")
     report += refresh_dates(store)  # a paper dated now dates what it introduces (graph/dates.py)
+    return report
+
+
+# --- replay: ``lineage load citations --source openalex --from-file DIR`` --------------------------
+
+
+def recorded_works(path: str | Path, report: SourceReport) -> dict[str, tuple[dict[str, Any], str]]:
+    """``{W id: (work, where)}`` of every work in the recorded ``/works`` answers under ``path``."""
+    works: dict[str, tuple[dict[str, Any], str]] = {}
+    for answer in recorded_answers(path, "openalex", report):
+        data = answer.data
+        items = data.get("results") if isinstance(data, dict) and "results" in data else [data]
+        if not isinstance(items, list):
+            items = [items]
+        for work in items:
+            if isinstance(work, dict) and str(work.get("id", "")).startswith("https://openalex.org/W"):
+                works.setdefault(short_id(work["id"]), (work, answer.where))
+            else:
+                keys = ", ".join(sorted(work)[:6]) if isinstance(work, dict) else type(work).__name__
+                report.failures.append(f"{answer.where}: not an OpenAlex work or /works answer (has: {keys}); skipped")
+    return works
+
+
+def replay_openalex(
+    store: GraphStore, path: str | Path, *, batch_size: int = 5000, retrieved: dt.date | None = None
+) -> SourceReport:
+    """Citations from recorded ``/works`` answers (no network), by the live loader's rules: every
+    work with references cites the works they name, an arXiv work without references is merged
+    with the recorded works that are the same paper (:func:`same_paper`), and referenced works
+    resolve to ids only when their own record is among the recorded answers (node ids have no
+    OpenAlex prefix). ``retrieved`` defaults to today's date for live loads; here to the newest
+    file's modification day, so a re-run changes nothing."""
+    report = SourceReport()
+    works = recorded_works(path, report)
+    files = [Path(where.partition("#")[0]) for _, where in works.values()]
+    when = retrieved or max((dt.date.fromtimestamp(f.stat().st_mtime) for f in files), default=dt.date.today())
+    merged_into: dict[str, str] = {}
+    papers: list[ArxivWork] = []
+    for w_id, (work, _) in works.items():
+        node_id = work_arxiv_id(work)
+        if node_id is None or work.get("referenced_works"):
+            continue
+        paper = ArxivWork(node_id, work, [o for k, (o, _) in works.items() if k != w_id and same_paper(work, o)])
+        merged_into.update((short_id(v["id"]), node_id) for v in paper.versions)
+        papers.append(paper)
+    for w_id, (work, _) in works.items():
+        if w_id in merged_into or not work.get("referenced_works"):
+            continue
+        node_id = work_node_id(work)
+        if node_id is None:
+            report.skip("recorded works with neither a DOI nor an arXiv id")
+            continue
+        papers.append(ArxivWork(node_id, work))
+    missing = {ref for p in papers for _, ref in p.references if ref not in works}
+    if missing:
+        report.notes.append(
+            f"{len(missing)} referenced work(s) have no record among the recorded answers, so no id to cite "
+            "(a live load looks them up)"
+        )
+    for paper in papers:
+        if not paper.references:
+            report.notes.append(f"{paper.node_id}: no references in any recorded version")
+    if merged_into:
+        report.notes.append(f"{len(merged_into)} recorded work(s) merged into an arXiv preprint as its other version")
+    records = records_for(papers, {k: w for k, (w, _) in works.items()}, store, when, report)
+    report += upsert(store, records, batch_size=batch_size)
+    report += refresh_dates(store)
     return report

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from graph.ids import InvalidIdError, normalize_id
@@ -194,3 +195,121 @@ def load_citations(
             break
         report += write_checkpointed(store, records, batch_size, (key, str(start + len(batch))))
     return report
+
+
+# --- recorded answers: ``lineage load citations --source … --from-file DIR`` -----------------------
+
+
+@dataclass
+class Recorded:
+    """One recorded API answer: ``where`` names its file (and interaction, in a cassette)."""
+
+    where: str
+    status: int
+    data: Any
+    url: str | None = None
+    request: Any = None  # the request's JSON body, when recorded (a POST)
+
+
+def _body_text(value: Any) -> str:
+    """A recorded body as text: cassettes keep it as text, or as (gzip) bytes under ``!!binary``."""
+    if isinstance(value, bytes):
+        if value[:2] == b"\x1f\x8b":
+            import gzip
+
+            value = gzip.decompress(value)
+        return value.decode("utf-8")
+    return "" if value is None else str(value)
+
+
+def read_recorded(path: str | Path) -> Iterator[Recorded | str]:
+    """Every recorded answer in a file or (recursively, sorted) a directory, or a failure line.
+
+    Three forms: a response body (``*.json``), a JSON wrapper ``{url, status_code, body}`` (as
+    ``load arxiv --from-file`` reads), and a VCR cassette (``*.yaml``: ``interactions`` with
+    ``response.body.string`` + ``status.code``, or the httpx recorder's ``content`` + ``status_code``;
+    gzip bodies are decoded). A file that is none of these is a failure naming it.
+    """
+    import json
+
+    from loaders.safe_yaml import YamlInputError, load_yaml
+
+    path = Path(path)
+    files = sorted(p for p in path.rglob("*") if p.suffix in (".json", ".yaml", ".yml")) if path.is_dir() else [path]
+    if not files:
+        yield f"{path}: no recorded answers (*.json, *.yaml cassettes)"
+    for file in files:
+        try:
+            text = file.read_text(encoding="utf-8")
+            if file.suffix == ".json":
+                data = json.loads(text)
+                if isinstance(data, dict) and {"status_code", "body"} <= data.keys():
+                    body = _body_text(data["body"])
+                    status = int(data["status_code"])
+                    yield Recorded(str(file), status, json.loads(body) if body.strip() else None, data.get("url"))
+                else:
+                    yield Recorded(str(file), 200, data)
+                continue
+            cassette, _ = load_yaml(text)
+            items = cassette.get("interactions") if isinstance(cassette, dict) else None
+            if not isinstance(items, list):
+                yield f"{file}: not a VCR cassette (no 'interactions' list)"
+                continue
+            for i, item in enumerate(items):
+                where = f"{file}#{i + 1}"
+                request, response = item.get("request") or {}, item.get("response") or {}
+                if "body" in response:
+                    body, status = response["body"].get("string"), response["status"]["code"]
+                else:
+                    body, status = response.get("content"), response.get("status_code")
+                text = _body_text(body)
+                try:
+                    data = json.loads(text) if text.strip() else None
+                except ValueError:
+                    data = text  # an error page: kept for the failure line
+                sent = _body_text(request.get("body"))
+                try:
+                    sent_json = json.loads(sent) if sent.strip() else None
+                except ValueError:
+                    sent_json = None
+                yield Recorded(where, int(status), data, request.get("uri"), sent_json)
+        except (OSError, UnicodeDecodeError) as exc:
+            yield f"{file}: cannot read: {exc}"
+        except (ValueError, YamlInputError, KeyError, TypeError, AttributeError) as exc:
+            yield f"{file}: not a recorded answer (JSON body, JSON wrapper or VCR cassette): {str(exc)[:200]}"
+
+
+def other_api(answer: Recorded, name: str) -> bool:
+    """True for an answer recorded from another API's host (a cassette may hold several APIs' calls)."""
+    from urllib.parse import urlsplit
+
+    host = urlsplit(answer.url).hostname or "" if answer.url else ""
+    return bool(host) and name not in host and host not in ("127.0.0.1", "localhost")
+
+
+def recorded_failure(answer: Recorded) -> str | None:
+    """The failure line for a recorded error answer (a status other than 2xx), else None."""
+    if 200 <= answer.status < 300:
+        return None
+    data = answer.data
+    message = ""
+    if isinstance(data, dict):
+        message = ": ".join(str(data[k]) for k in ("error", "message") if data.get(k))
+    elif isinstance(data, str):
+        message = data.strip()[:200]
+    url = f" ({answer.url})" if answer.url else ""
+    return f"{answer.where}: recorded HTTP {answer.status}{url}: {message or '(no message)'}"
+
+
+def recorded_answers(path: str | Path, api: str, report: SourceReport) -> Iterator[Recorded]:
+    """The usable recorded answers of one API under ``path``: files that cannot be read and
+    recorded error answers are failures in ``report``, other APIs' calls are skipped."""
+    for answer in read_recorded(path):
+        if isinstance(answer, str):
+            report.failures.append(answer)
+        elif other_api(answer, api):
+            report.skip("recorded answers from other APIs")
+        elif failure := recorded_failure(answer):
+            report.failures.append(failure)
+        else:
+            yield answer

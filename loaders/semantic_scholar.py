@@ -29,18 +29,22 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from graph.dates import refresh_dates
 from graph.ids import InvalidIdError, normalize_id
 from graph.schema import Edge, EdgeType, Paper, Provenance, Source
-from graph.store import GraphStore
+from graph.store import GraphStore, upsert
 from loaders.http import HttpClient, LoaderError
 from loaders.paper_nodes import (
     SourceReport,
     load_citations,
     paper_record,
+    recorded_answers,
     stored_nodes,
 )
 
@@ -173,15 +177,8 @@ def records_for_batch(
 
     names = [i for citing, _, cites in found for i in (citing, *(c for c, _, _ in cites))]
     stored = stored_nodes(store, names)
-    nodes: dict[str, Paper] = {}
-    for node_id, record in [(c, r) for c, r, _ in found] + [(c, r) for _, _, cites in found for c, r, _ in cites]:
-        if node_id in nodes:
-            continue
-        paper = paper_record(node_id, Source.semantic_scholar, stored, **paper_fields(node_id, record))
-        if paper is None:
-            report.nodes_unchanged += 1
-        else:
-            nodes[node_id] = paper
+    pairs = [(c, r) for c, r, _ in found] + [(c, r) for _, _, cites in found for c, r, _ in cites]
+    nodes = new_papers(pairs, stored, report)
     edges = [edge for _, _, cites in found for _, _, edge in cites]
     return [*nodes.values(), *edges]
 
@@ -219,4 +216,141 @@ def load_semantic_scholar(
     )
     report.notes.append(f"{client.requests} request(s) to Semantic Scholar")
     report += refresh_dates(store)  # a paper dated now dates what it introduces (graph/dates.py)
+    return report
+
+
+# --- replay: ``lineage load citations --source s2 --from-file DIR`` --------------------------------
+
+_PAGE_PATH = re.compile(r"/paper/(.+)/(references|citations)/?$")
+
+
+def path_paper_id(key: str) -> str | None:
+    """The node id of a paper named in a request path: ``ARXIV:…``, ``DOI:…`` (or a bare DOI),
+    ``CorpusId:…``, or a 40-hex paperId."""
+    prefix, sep, rest = key.partition(":")
+    try:
+        if sep and prefix.lower() == "arxiv":
+            return normalize_id(f"arxiv:{rest}")
+        if (sep and prefix.lower() == "doi") or key.startswith("10."):
+            return normalize_id("doi:" + (rest if sep and prefix.lower() == "doi" else key))
+    except InvalidIdError:
+        return None
+    if sep and prefix.lower() == "corpusid" and rest.isdigit():
+        return f"s2:{rest}"
+    return f"s2:{key}" if re.fullmatch(r"[0-9a-f]{40}", key) else None
+
+
+def _paper_answer(
+    record: dict[str, Any], where: str, when: dt.date, report: SourceReport
+) -> Iterator[tuple[str, dict[str, Any], Edge | None]]:
+    """A paper record: its inline references (and the papers its ``citations`` list names)."""
+    citing = paper_node_id(record)
+    if citing is None:
+        report.skip("recorded papers without a paperId")
+        return
+    yield citing, record, None
+    refs, cited_by = record.get("references"), record.get("citations")
+    if refs is None and cited_by is None:
+        report.skip("recorded papers without their references or citations")
+    yield from citations(citing, record, refs or [], when, report)
+    for item in cited_by or []:
+        other = item.get("citingPaper", item) if isinstance(item, dict) else None
+        source = paper_node_id(other) if isinstance(other, dict) else None
+        if source is None or source == citing:
+            report.skip("citing papers S2 did not resolve")
+            continue
+        evidence = f"S2 paper {other['paperId']} references {record.get('paperId')} (citations of {where})"
+        prov = Provenance(source=Source.semantic_scholar, evidence=evidence, retrieved=when)
+        yield source, other, Edge(type=EdgeType.CITES, source=source, target=citing, provenance=[prov])
+
+
+def recorded_records(answer: Any, when: dt.date, report: SourceReport) -> list[tuple[str, dict[str, Any], Edge | None]]:
+    """``(paper id, its record, CITES edge or None)`` from one recorded Graph API answer."""
+    data, where = answer.data, answer.where
+    page = _PAGE_PATH.search(urlsplit(answer.url).path) if answer.url else None
+    out: list[tuple[str, dict[str, Any], Edge | None]] = []
+    if isinstance(data, list):  # POST /paper/batch: records or null, in the order of the ids sent
+        sent = (answer.request or {}).get("ids") if isinstance(answer.request, dict) else None
+        for i, record in enumerate(data):
+            if isinstance(record, dict):
+                out += _paper_answer(record, where, when, report)
+            else:
+                asked = f" for {sent[i]}" if isinstance(sent, list) and i < len(sent) else ""
+                report.failures.append(f"{where}: item {i + 1} of the batch answer is null: S2 found no paper{asked}")
+        return out
+    if isinstance(data, dict) and isinstance(data.get("data"), list):
+        items = data["data"]
+        if page is None and any(isinstance(x, dict) and ({"citedPaper", "citingPaper"} & x.keys()) for x in items):
+            report.failures.append(
+                f"{where}: a page of references or citations without its request URL: whose they are is not recorded"
+            )
+            return out
+        if page is None:  # a search: papers
+            for record in items:
+                if isinstance(record, dict):
+                    out += _paper_answer(record, where, when, report)
+            return out
+        own = path_paper_id(unquote(page.group(1)))
+        if own is None:
+            report.failures.append(f"{where}: {page.group(1)!r} in {answer.url} is not a paper id we read")
+            return out
+        out.append((own, {}, None))
+        if page.group(2) == "references":
+            out += citations(own, {"paperId": unquote(page.group(1))}, items, when, report)
+            return out
+        for item in items:
+            other = item.get("citingPaper") if isinstance(item, dict) else None
+            source = paper_node_id(other) if isinstance(other, dict) else None
+            if source is None or source == own:
+                report.skip("citing papers S2 did not resolve")
+                continue
+            evidence = f"S2 paper {other['paperId']} references {unquote(page.group(1))} ({where})"
+            prov = Provenance(source=Source.semantic_scholar, evidence=evidence, retrieved=when)
+            out.append((source, other, Edge(type=EdgeType.CITES, source=source, target=own, provenance=[prov])))
+        return out
+    if isinstance(data, dict) and data.get("paperId"):
+        return list(_paper_answer(data, where, when, report))
+    if isinstance(data, dict) and data.get("total") == 0:
+        report.skip("empty recorded pages")
+        return out
+    keys = ", ".join(sorted(data)[:6]) if isinstance(data, dict) else type(data).__name__
+    report.failures.append(
+        f"{where}: not a Semantic Scholar paper, batch or references/citations page (has: {keys}); skipped"
+    )
+    return out
+
+
+def new_papers(
+    pairs: Iterable[tuple[str, dict[str, Any]]], stored: dict[str, dict[str, Any]], report: SourceReport
+) -> dict[str, Paper]:
+    """The paper nodes the ``(id, S2 record)`` pairs add or improve, first record of an id winning;
+    records that would change nothing are counted unchanged."""
+    nodes: dict[str, Paper] = {}
+    for node_id, record in pairs:
+        if node_id in nodes:
+            continue
+        paper = paper_record(node_id, Source.semantic_scholar, stored, **paper_fields(node_id, record))
+        if paper is None:
+            report.nodes_unchanged += 1
+        else:
+            nodes[node_id] = paper
+    return nodes
+
+
+def replay_semantic_scholar(
+    store: GraphStore, path: str | Path, *, batch_size: int = 5000, retrieved: dt.date | None = None
+) -> SourceReport:
+    """Citations from recorded Graph API answers (no network): every paper record, batch answer
+    and references/citations page in ``path`` (see :func:`loaders.paper_nodes.read_recorded`).
+    ``retrieved`` defaults to each file's modification day, so a re-run changes nothing."""
+    report = SourceReport()
+    for answer in recorded_answers(path, "semanticscholar", report):
+        file = Path(answer.where.partition("#")[0])
+        when = retrieved or dt.date.fromtimestamp(file.stat().st_mtime)
+        found = recorded_records(answer, when, report)
+        stored = stored_nodes(store, [i for i, _, _ in found])
+        nodes = new_papers([(node_id, record) for node_id, record, _ in found], stored, report)
+        edges = list({e.key: e for _, _, e in found if e is not None}.values())
+        report += upsert(store, [*nodes.values(), *edges], batch_size=batch_size)
+    report += refresh_dates(store)
     return report

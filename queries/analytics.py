@@ -23,21 +23,51 @@ that is the same on every backend.
 
 from __future__ import annotations
 
+import functools
+import importlib
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from itertools import pairwise
-from typing import Any
-
-import networkx as nx
-from networkx.utils import not_implemented_for
+from typing import TYPE_CHECKING, Any
 
 from graph.errors import QueryError, QueryTimeoutError
 from graph.ids import InvalidIdError, label_of
 from graph.schema import CONTRAST_KINDS, EdgeType
 from graph.store import GraphStore, to_networkx
 from queries.spec import Analytic, parse_param
+
+if TYPE_CHECKING:
+    import networkx as nx
+else:
+
+    class _Networkx:
+        """``networkx``, imported on first use: when an analytic runs, not when the registry
+        lists them (CLI start-up, issue 25)."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(importlib.import_module("networkx"), name)
+
+    nx = _Networkx()
+
+
+def directed_simple(func: Callable[..., Any]) -> Callable[..., Any]:
+    """networkx's ``not_implemented_for("undirected")`` and ``("multigraph")``, applied on the
+    first call so that defining the function does not import networkx."""
+    checked: Callable[..., Any] | None = None
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        nonlocal checked
+        if checked is None:
+            from networkx.utils import not_implemented_for
+
+            checked = not_implemented_for("undirected")(not_implemented_for("multigraph")(func))
+        return checked(*args, **kwargs)
+
+    return wrapper
+
 
 __all__ = [
     "ANALYTICS",
@@ -58,6 +88,15 @@ Triple = tuple[str, str, str]  # (stored type, stored source, stored target)
 
 #: Builds-on edges of a contrast kind (replaces, compared_with) are lineage only with contrast=yes.
 CONTRAST = "contrast: choice[no|yes] = no -- also follow contrast relations (replaces, compared_with)"
+#: The node filters top-influential (queries/cypher/top-influential.cypher) declares too.
+CATEGORY = (
+    "category: str = any -- only papers in this arXiv category, or under this prefix (cs.CL, cs); "
+    "models and methods have none"
+)
+SOURCE = (
+    "source: choice[any|curated|arxiv|semantic_scholar|openalex|hf_card|hf_hub|edge_list|extracted] = any "
+    "-- only nodes this source stated (arxiv: leaves out papers known only from an edge list)"
+)
 _LINEAGE_ONLY = "AND ($contrast OR NOT coalesce(e.kind, '') IN $contrast_kinds) "
 
 #: Edge types each ``edges`` choice follows (AUTHORED and MENTIONS never carry lineage).
@@ -264,8 +303,7 @@ def _subgraph(store: GraphStore, ids: Iterable[str], types: Iterable[str] | None
 # --- cycles -------------------------------------------------------------------------------
 
 
-@not_implemented_for("undirected")
-@not_implemented_for("multigraph")
+@directed_simple
 def acyclic(graph: nx.DiGraph) -> tuple[nx.DiGraph, list[tuple[str, str]]]:
     """A DAG copy of ``graph`` and the edges removed to make it one.
 
@@ -307,8 +345,7 @@ def acyclic(graph: nx.DiGraph) -> tuple[nx.DiGraph, list[tuple[str, str]]]:
 # --- search path counts and main paths --------------------------------------------------------
 
 
-@not_implemented_for("undirected")
-@not_implemented_for("multigraph")
+@directed_simple
 def spc(dag: nx.DiGraph) -> dict[tuple[str, str], int]:
     """Search path count of every edge: how many source-to-sink paths run through it.
 
@@ -376,8 +413,7 @@ def _chain(start: str | None, step: dict[str, str | None]) -> list[str]:
     return out
 
 
-@not_implemented_for("undirected")
-@not_implemented_for("multigraph")
+@directed_simple
 def global_main_path(dag: nx.DiGraph, weight: dict[tuple[str, str], int] | None = None) -> list[str]:
     """The source-to-sink path with the largest total SPC (global standard main path; Liu & Lu 2012).
 
@@ -399,8 +435,7 @@ def global_main_path(dag: nx.DiGraph, weight: dict[tuple[str, str], int] | None 
     return list(reversed(_chain(end, back)))
 
 
-@not_implemented_for("undirected")
-@not_implemented_for("multigraph")
+@directed_simple
 def local_main_path(dag: nx.DiGraph, weight: dict[tuple[str, str], int] | None = None) -> list[tuple[str, str]]:
     """Forward local search (Hummon & Doreian 1989; Pajek "Local search, forward").
 
@@ -432,8 +467,7 @@ def local_main_path(dag: nx.DiGraph, weight: dict[tuple[str, str], int] | None =
     return sorted(chosen)
 
 
-@not_implemented_for("undirected")
-@not_implemented_for("multigraph")
+@directed_simple
 def key_route_main_path(
     dag: nx.DiGraph, routes: int = 1, weight: dict[tuple[str, str], int] | None = None
 ) -> list[tuple[str, str]]:
@@ -463,8 +497,7 @@ def key_route_main_path(
 # --- PageRank -------------------------------------------------------------------------------
 
 
-@not_implemented_for("undirected")
-@not_implemented_for("multigraph")
+@directed_simple
 def pagerank(graph: nx.DiGraph, alpha: float = 0.85, tol: float = 1.0e-10, max_iter: int = 200) -> dict[str, float]:
     """PageRank by power iteration; rank flows along edges (citing → cited gives the cited credit).
 
@@ -498,6 +531,33 @@ def pagerank(graph: nx.DiGraph, alpha: float = 0.85, tol: float = 1.0e-10, max_i
     return dict(zip(nodes, x, strict=True))
 
 
+def matches(props: dict[str, Any], category: str, source: str) -> bool:
+    """A node passes the ``category`` (a prefix of one of its categories) and ``source`` filters
+    (``any``: no filter), as in top-influential's Cypher."""
+    if category != "any" and not any(c.startswith(category) for c in props.get("categories") or []):
+        return False
+    return source == "any" or source in (props.get("sources") or [])
+
+
+def _filtered(
+    store: GraphStore, ranked: list[str], category: str, source: str, limit: int
+) -> tuple[list[str], dict[str, dict[str, Any]]]:
+    """The first ``limit`` of ``ranked`` that pass the filters, and their properties; read in
+    chunks down the ranking, so an unfiltered call reads only the ``limit`` it shows."""
+    top: list[str] = []
+    props: dict[str, dict[str, Any]] = {}
+    chunk = limit if category == source == "any" else max(4 * limit, 500)
+    for start in range(0, len(ranked), chunk):
+        found = _names(store, ranked[start : start + chunk])
+        for v in ranked[start : start + chunk]:
+            if v in found and matches(found[v], category, source):
+                top.append(v)
+                props[v] = found[v]
+                if len(top) == limit:
+                    return top, props
+    return top, props
+
+
 def _significant(value: float, digits: int = 6) -> float:
     return float(f"{value:.{digits}g}")
 
@@ -507,6 +567,8 @@ def _significant(value: float, digits: int = 6) -> float:
     "The most influential papers, models or methods by PageRank over citations and builds-on edges (credit flows to what is built on).",
     [
         "label: choice[any|Paper|Model|Method] = any -- which kind of node to rank",
+        CATEGORY,
+        SOURCE,
         "edges: choice[all|cites|builds_on] = all -- edges to rank over (all: also a paper and what it introduces share credit)",
         "min_trust: int = 1 (1..3) -- 1 includes extracted edges, 2 needs a sourced record, 3 curated only",
         "damping: int = 85 (50..99) -- damping factor, in percent",
@@ -514,7 +576,7 @@ def _significant(value: float, digits: int = 6) -> float:
         CONTRAST,
     ],
     "rank, id, name, label, score",
-    "lineage query pagerank label=Model limit=10",
+    "lineage query pagerank label=Paper category=cs.CL limit=10",
 )
 def _pagerank_analytic(store: GraphStore, p: dict[str, Any]) -> tuple[Rows, nx.MultiDiGraph]:
     """PageRank over the whole graph of the chosen edge types (newer → older, so older work gains)."""
@@ -525,9 +587,10 @@ def _pagerank_analytic(store: GraphStore, p: dict[str, Any]) -> tuple[Rows, nx.M
         if etype == "INTRODUCES":  # a paper and what it introduces are one piece of work
             graph.add_edge(target, source)
     scores = pagerank(graph, alpha=p["damping"] / 100)
-    wanted = [v for v in scores if p["label"] == "any" or _label(v) == p["label"]]
-    top = sorted(wanted, key=lambda v: (-scores[v], v))[: p["limit"]]
-    props = _names(store, top)
+    wanted = sorted(
+        (v for v in scores if p["label"] == "any" or _label(v) == p["label"]), key=lambda v: (-scores[v], v)
+    )
+    top, props = _filtered(store, wanted, p["category"], p["source"], p["limit"])
     rows = [
         {
             "rank": i,

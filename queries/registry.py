@@ -22,6 +22,9 @@ Lineage walks declare ``contrast: choice[no|yes] = no``: their Cypher skips buil
 whose kind is in ``$contrast_kinds`` (:data:`graph.schema.CONTRAST_KINDS`, passed to the engine
 by :func:`run_query`) unless ``$contrast = 'yes'``. ``// reached:`` and ``// filled:`` header
 lines ask for each row's hop (``via``, ``via_kind``, ``via_source``; see :mod:`queries.hops`).
+``// filter: NAME`` runs :data:`ROW_FILTERS` ``[NAME]`` on the engine's rows, for a judgement
+Cypher cannot make (``license-drift``'s rule table, :mod:`queries.licenses`); the columns it adds
+are listed in ``// filled:``.
 
 Analytics that Cypher does badly (PageRank, main paths, descendant impact) live in
 :mod:`queries.analytics` as :class:`Analytic` entries: same parameter declarations, same
@@ -35,9 +38,8 @@ import difflib
 import re
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 from pydantic import ValidationError
 
 from graph.errors import LineageError, QueryError, QueryTimeoutError, StoreError, UnknownQueryError
@@ -47,8 +49,12 @@ from graph.store import GraphStore, to_networkx
 from queries import indexed
 from queries.analytics import ANALYTICS, time_bound
 from queries.hops import annotate
+from queries.licenses import drift_rows
 from queries.resolve import AmbiguousNodeError, resolve, resolve_all
 from queries.resolve import suggest as resolve_suggest
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 # The spec types live in queries.spec (so queries.analytics need not import this module);
 # they stay importable from here, where callers have always found them.
@@ -61,7 +67,9 @@ from queries.spec import (
     Param,
     QueryResult,
     SavedQuery,
+    Subgraph,
     build_param_model,
+    check_names,
     parse_param,
     parse_query_file,
 )
@@ -91,6 +99,10 @@ __all__ = [
 ]
 
 
+#: Python row filters a saved query names in its ``// filter:`` header line.
+ROW_FILTERS = {"license_drift": drift_rows}
+
+
 @cache
 def registry(directory: Path = QUERY_DIR) -> dict[str, SavedQuery]:
     """All saved queries by name (loaded once), including the Python analytics."""
@@ -101,6 +113,8 @@ def registry(directory: Path = QUERY_DIR) -> dict[str, SavedQuery]:
     for q in queries:
         if q.name in out:
             raise QueryError(f"two saved queries are named {q.name!r}: {out[q.name].path} and {q.path}")
+        if q.filter and q.filter not in ROW_FILTERS:
+            raise QueryError(f"{q.path}: unknown filter {q.filter!r} (filters: {', '.join(sorted(ROW_FILTERS))})")
         out[q.name] = q
     return out
 
@@ -119,6 +133,7 @@ def get_query(name: str) -> SavedQuery:
 
 def validate_params(query: SavedQuery, raw: dict[str, Any], store: GraphStore | None = None) -> dict[str, Any]:
     """Check types, bounds and unknown names; resolve node parameters to ids that exist (with a store)."""
+    check_names(query.name, query.params, list(raw))
     try:
         values = query.param_model()(**raw).model_dump()
     except ValidationError as exc:
@@ -235,7 +250,8 @@ def run_query(
         return QueryResult(query, values, rows, graph)
     rows = query_rows(store, query, values, timeout=timeout)
     ids = node_ids_of(query, values, rows)
-    return QueryResult(query, values, rows, subgraph_of(store, ids))
+    # read now, while the store is open; made a networkx graph only if the caller uses it
+    return QueryResult(query, values, rows, Subgraph(*store.subgraph(ids)) if ids else Subgraph({}, []))
 
 
 def query_rows(
@@ -258,6 +274,8 @@ def query_rows(
         rows = annotate(
             store, rows, values, reached=query.reached, filled=query.filled, columns=query.returns, everyone=everyone
         )
+    if query.filter:
+        rows = ROW_FILTERS[query.filter](rows, values)
     return rows
 
 
@@ -275,5 +293,5 @@ def named(name: str, exc: Exception) -> LineageError:
 def subgraph_of(store: GraphStore, ids: list[str]) -> nx.MultiDiGraph:
     """The nodes ``ids`` and the edges among them (``store.subgraph``: one round trip on Neo4j)."""
     if not ids:
-        return nx.MultiDiGraph()
+        return to_networkx({}, [])
     return to_networkx(*store.subgraph(ids))

@@ -32,7 +32,6 @@ from typing import Any
 
 from graph.errors import NodeNotFoundError, QueryError
 from graph.ids import SLUG, InvalidIdError, normalize_id
-from graph.neo4j_derived import SEPARATOR
 from graph.store import GraphStore
 from loaders.checkpoints import HF_PREFIX, is_repo_id
 from queries.spec import QUERY_DIR, SavedQuery, parse_query_file
@@ -91,6 +90,8 @@ def _normalised(text: str) -> str | None:
 
 def by_name(store: GraphStore, text: str) -> list[dict[str, Any]]:
     """Nodes whose name or an alias is ``text`` (any case), plus the model/method whose id key it is."""
+    from graph.neo4j_derived import SEPARATOR  # here: that module loads the neo4j driver (~1 s of CLI start-up)
+
     cypher = _BY_NAME.get(store.backend, _BY_NAME["ladybug"])
     rows = store.read(cypher, {"text": text, "sep": SEPARATOR, "limit": MAX_CANDIDATES})
     found = {r["id"]: r for r in rows}

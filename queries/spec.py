@@ -10,19 +10,22 @@ described in :mod:`queries.registry`.
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model, field_validator
 
 from graph.errors import QueryError
 from graph.schema import BuildKind
-from graph.store import GraphStore
+from graph.store import GraphStore, to_networkx
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 #: Where the saved ``.cypher`` queries are.
 QUERY_DIR = Path(__file__).parent / "cypher"
@@ -76,7 +79,8 @@ class SavedQuery:
     example: str = ""
     path: str = ""
     reached: str = ""  # "in" or "out": rows are reached from $id against or along stored edges
-    filled: tuple[str, ...] = ()  # columns of ``returns`` added by queries.hops, not by the Cypher
+    filled: tuple[str, ...] = ()  # columns of ``returns`` added by queries.hops or the filter, not by the Cypher
+    filter: str = ""  # a Python row filter run on the engine's rows (queries.registry.ROW_FILTERS)
 
     def text(self, dialect: str) -> str:
         return self.texts.get(dialect) or self.texts["any"]
@@ -169,7 +173,7 @@ def parse_query_file(path: Path) -> SavedQuery:
                     params.append(parse_param(key[len("param ") :] + ":" + value))
                 except QueryError:
                     raise QueryError(f"{path}:{lineno}: cannot parse parameter declaration {body!r}") from None
-            elif key in ("name", "description", "returns", "subgraph", "example", "reached", "filled"):
+            elif key in ("name", "description", "returns", "subgraph", "example", "reached", "filled", "filter"):
                 header[key] = value.strip()
             continue
         if stripped:
@@ -197,10 +201,29 @@ def parse_query_file(path: Path) -> SavedQuery:
         path=str(path),
         reached=header.get("reached", ""),
         filled=split(header.get("filled", "")),
+        filter=header.get("filter", ""),
     )
 
 
 # --- parameter models ----------------------------------------------------------------------
+
+
+def check_names(query: str, params: tuple[Param, ...], given: Iterable[str]) -> None:
+    """Refuse a parameter name the query does not declare, naming the one meant.
+
+    Checked before types and required values: ``node=model:zephyr-7b`` is a misspelt ``id``,
+    and saying "id is missing" would hide that. The guess is the closest declared name, else
+    the one required parameter left out. The CLI and the API both get here.
+    """
+    names = [p.name for p in params]
+    for name in given:
+        if name in names:
+            continue
+        near = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+        missing = [p.name for p in params if p.required and p.name not in given]
+        guess = near[0] if near else missing[0] if len(missing) == 1 else None
+        hint = f"; did you mean {guess!r}?" if guess else ""
+        raise QueryError(f"{query}: unknown parameter {name!r}{hint} (parameters: {', '.join(names) or 'none'})", name)
 
 
 def _comma_list(value: Any) -> list[str]:
@@ -249,14 +272,39 @@ def build_param_model(name: str, params: tuple[Param, ...]) -> type[BaseModel]:
 # --- results -------------------------------------------------------------------------------
 
 
-@dataclass
-class QueryResult:
-    """Rows (a table) and the subgraph they describe (networkx), the form viz/export/API use."""
+@dataclass(frozen=True)
+class Subgraph:
+    """A subgraph as the store returned it (``store.subgraph``), not yet a networkx graph."""
 
-    query: SavedQuery
-    params: dict[str, Any]
-    rows: list[dict[str, Any]]
-    graph: nx.MultiDiGraph
+    nodes: dict[str, dict[str, Any]]
+    edges: list[dict[str, Any]]
+
+
+class QueryResult:
+    """Rows (a table) and the subgraph they describe (networkx), the form viz/export/API use.
+
+    Given a :class:`Subgraph`, the networkx graph is built on first use of :attr:`graph`: a
+    CLI query that prints rows never imports networkx (issue 25).
+    """
+
+    def __init__(
+        self, query: SavedQuery, params: dict[str, Any], rows: list[dict[str, Any]], graph: nx.MultiDiGraph | Subgraph
+    ) -> None:
+        self.query, self.params, self.rows = query, params, rows
+        self._graph = graph
+
+    @property
+    def graph(self) -> nx.MultiDiGraph:
+        if isinstance(self._graph, Subgraph):
+            self._graph = to_networkx(self._graph.nodes, self._graph.edges)
+        return self._graph
+
+    @graph.setter
+    def graph(self, value: nx.MultiDiGraph) -> None:
+        self._graph = value
+
+    def __repr__(self) -> str:
+        return f"QueryResult({self.query.name!r}, {self.params!r}, {len(self.rows)} rows)"
 
     @property
     def columns(self) -> list[str]:

@@ -10,8 +10,8 @@ import pytest
 
 from graph.backends import open_store
 from graph.export import ExportError, export, write_bundle
-from graph.imports import READERS, graph_records
 from graph.store import upsert
+from loaders.exported import READERS, graph_records
 from queries.registry import run_query
 
 
@@ -108,3 +108,58 @@ def test_bad_exports_write_nothing(lineage, tmp_path) -> None:
     blocker.write_text("not a directory")
     with pytest.raises(ExportError, match="cannot write"):
         export(lineage, "json", blocker / "out.json")
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "cypher"])
+def test_a_colleagues_export_loads_into_any_store_once(lineage, store, tmp_path, fmt) -> None:
+    """Zephyr's lineage, exported by one researcher, is the same lineage in another's store;
+    loading it again adds nothing."""
+    from graph.store import to_networkx
+    from loaders.exported import load_exported
+
+    path = export(lineage, fmt, tmp_path / ("family" if fmt == "csv" else f"family.{fmt}"))
+    first = load_exported(store, path)
+    assert first.nodes_added == lineage.number_of_nodes() and first.edges_added == lineage.number_of_edges()
+    ids = list(lineage.nodes)
+    assert same_graph(lineage, to_networkx(store.nodes(ids), store.edges_among(ids)))
+    again = load_exported(store, path)
+    assert (again.nodes_added, again.nodes_updated, again.edges_added, again.edges_updated) == (0, 0, 0, 0)
+
+
+def test_a_bad_export_names_file_and_line_and_writes_nothing(lineage, store, tmp_path) -> None:
+    from graph.errors import DataFileError
+    from loaders.exported import load_exported
+
+    path = export(lineage, "cypher", tmp_path / "family.cypher")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    last = len(lines)
+    lines[-1] = lines[-1].replace("MERGE (a)", "MERGE (a) DETACH DELETE a //")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match=rf"family\.cypher:{last}: cannot read Cypher export line"):
+        load_exported(store, path)
+    assert not any(store.counts().values())
+
+    broken = json.loads(export(lineage, "json", tmp_path / "family.json").read_text(encoding="utf-8"))
+    broken["nodes"][0].pop("name")
+    broken["nodes"][0]["label"] = "Model"
+    bad = tmp_path / "broken.json"
+    bad.write_text(json.dumps(broken), encoding="utf-8")
+    with pytest.raises(DataFileError, match=rf"broken\.json: node '{broken['nodes'][0]['id']}': "):
+        load_exported(store, bad)
+    assert not any(store.counts().values())
+
+
+def test_load_export_from_the_cli(lineage, tmp_path) -> None:
+    """`lineage export … -o x.json` on one machine, `lineage load export x.json` on another."""
+    from test_cli import lineage as cli
+
+    path = export(lineage, "json", tmp_path / "family.json")
+    done = cli("load", "export", str(path), db=tmp_path / "other.lbug")
+    assert done.returncode == 0, done.stderr
+    assert f"nodes {lineage.number_of_nodes()} added" in " ".join(done.stdout.split())
+    rows = cli("query", "ancestors", "id=model:zephyr-7b", "--format", "json", db=tmp_path / "other.lbug")
+    assert rows.returncode == 0, rows.stderr
+    assert "model:mistral-7b" in rows.stdout
+    missing = cli("load", "export", str(tmp_path / "nope.json"), db=tmp_path / "other.lbug")
+    assert missing.returncode != 0 and "nope.json: no such file or directory" in missing.stderr
+    assert "Traceback" not in missing.stderr

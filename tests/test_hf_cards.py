@@ -121,13 +121,13 @@ def test_the_82_cards(store) -> None:
     assert report.notes == [
         "MaziyarPanahi/WizardLM-2-7B-GGUF/README.md: 3 arXiv tags (arxiv:2304.12244, arxiv:2306.08568, "
         "arxiv:2308.09583); which one introduces the model is ambiguous, so none was linked",
-        "training-method tags with no curated method, not linked: orpo (1), rlaif (2), simpo (1)",
+        "training-method tags with no curated method, not linked: rlaif (2), simpo (1)",  # ORPO is curated
         "1 card(s) without front matter: model node only",
     ]
     counts = store.counts()
     assert (counts["Model"], counts["Paper"], counts["Dataset"]) == (120, 11, 42)
-    # 67 base-model edges and 20 uses_method edges from training-method tags (dpo, sft, lora…)
-    assert (counts["BUILDS_ON"], counts["INTRODUCES"], counts["MENTIONS"], counts["TRAINED_ON"]) == (87, 1, 18, 56)
+    # 67 base-model edges and 21 uses_method edges from training-method tags (dpo, sft, lora, orpo…)
+    assert (counts["BUILDS_ON"], counts["INTRODUCES"], counts["MENTIONS"], counts["TRAINED_ON"]) == (88, 1, 18, 56)
     builds = edges_of(store, "BUILDS_ON")
 
     # zephyr-7b-beta is the curated Zephyr: the card's statement joins the curated edge.
@@ -185,7 +185,7 @@ def test_the_82_cards(store) -> None:
 
     again = load_hf_cards(store, CARDS, retrieved=DAY)
     assert (again.nodes_added, again.nodes_updated, again.edges_added, again.edges_updated) == (0, 0, 0, 0)
-    assert again.edges_unchanged == 86 + 20 + 56  # lineage and papers, uses_method, trained_on
+    assert again.edges_unchanged == 86 + 21 + 56  # lineage and papers, uses_method (orpo too), trained_on
 
 
 def write(directory: Path, name: str, text: str) -> Path:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import importlib.util
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -13,6 +15,8 @@ import pytest
 
 from graph.schema import Edge, Method, Model, Paper, Provenance, Source
 from graph.store import upsert
+from loaders.curated import load_curated
+from loaders.hf_cards import load_hf_cards
 from loaders.mentions import Gazetteer, extract_mentions
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -140,9 +144,32 @@ def test_precision_and_recall_on_the_labelled_set() -> None:
     bench = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = bench  # dataclasses look their module up
     spec.loader.exec_module(bench)
-    scores = bench.evaluate(bench.read_labelled(), bench.curated_gazetteer())["all"]
+    gazetteer = bench.curated_gazetteer()
+    # the tuned set was labelled against the seed-derived nodes only
+    scores = bench.evaluate(bench.read_labelled(), gazetteer, bench.seed_nodes())["all"]
     assert scores.precision >= 0.95, scores.errors
     assert scores.recall >= 0.90, scores.errors
+    dev = bench.evaluate(bench.read_labelled(bench.SETS["dev"]), gazetteer)["all"]
+    assert dev.precision >= 0.95 and dev.recall >= 0.90, dev.errors
+    # The frozen test set is not tuned on; this guards the targets measured on it when the rules of
+    # issue 26 were finished (BENCHMARKS.md: P 0.965, R 1.000; the old rules scored 0.817 / 0.891).
+    test = bench.evaluate(bench.read_labelled(bench.SETS["test"]), gazetteer)["all"]
+    assert test.precision >= 0.95 and test.recall >= 0.90
+
+
+def test_the_held_out_sets_are_big_enough_and_the_test_part_is_frozen() -> None:
+    """The test part is byte for byte the file committed in 84231c1, labelled before any rule change."""
+    mentions = FIXTURES / "mentions"
+    dev, test = (
+        [json.loads(line) for line in (mentions / f"heldout_{part}.jsonl").read_text().splitlines()]
+        for part in ("dev", "test")
+    )
+    assert len(dev) + len(test) >= 400 and len(test) >= 200
+    assert all({"text", "source", "kind", "expected"} <= set(r) for r in dev + test)
+    tuned = {r["text"] for r in (json.loads(line) for line in (mentions / "labelled.jsonl").read_text().splitlines())}
+    assert not tuned & {r["text"] for r in dev + test}
+    frozen = hashlib.sha256((mentions / "heldout_test.jsonl").read_bytes()).hexdigest()
+    assert frozen == "e074baa0dc1fcaf095f38ffec8930ced63c6e3d48ffd39563f35afe954db20eb"
 
 
 # --- edges --------------------------------------------------------------------------------------
@@ -204,3 +231,207 @@ def test_mentions_and_candidate_lineage_on_the_store(store, tmp_path: Path) -> N
 
     again = extract_mentions(store, cards=cards, retrieved=DAY)
     assert (again.edges_added, again.edges_updated) == (0, 0)
+
+
+# --- issue 26: the causes of wrong edges, each with examples not taken from the issue --------------
+
+CAUSE_NODES = [
+    *NODES,
+    {"id": "model:vicuna", "label": "Model", "name": "Vicuna", "aliases": ["Vicuna", "Vicuna-13B"]},
+    {"id": "model:zephyr-7b", "label": "Model", "name": "Zephyr 7B", "aliases": ["Zephyr"]},
+    {"id": "model:chatgpt", "label": "Model", "name": "ChatGPT", "aliases": ["ChatGPT"]},
+    {"id": "model:stable-diffusion", "label": "Model", "name": "Stable Diffusion", "aliases": []},
+    {"id": "model:gpt-3.5", "label": "Model", "name": "GPT-3.5", "aliases": ["GPT 3.5"]},
+    {"id": "model:palm", "label": "Model", "name": "PaLM", "aliases": ["PaLM"]},
+    {"id": "method:qlora", "label": "Method", "name": "QLoRA", "aliases": ["QLoRA", "quantized LoRA"]},
+    {
+        "id": "method:autoregressive-language-modeling",
+        "label": "Method",
+        "name": "Autoregressive language modeling",
+        "aliases": ["autoregressive language modeling", "causal language modeling"],
+    },
+    {"id": "method:sft", "label": "Method", "name": "Supervised fine-tuning", "aliases": ["SFT"]},
+]
+
+
+@pytest.fixture(scope="module")
+def causes() -> Gazetteer:
+    return Gazetteer.from_rows(CAUSE_NODES)
+
+
+def test_a_name_inside_another_models_name_is_not_a_mention(causes: Gazetteer) -> None:
+    for text in (
+        "We benchmark Tiny Vicuna 1B against larger chat models.",  # a run of name words with a size
+        "Weights of Mistral-7B-SlimOrca were merged into the base model.",  # Name-Size-Word
+        "Orca-2-13b-Medical is a domain model fine-tuned for clinical QA.",
+        "We release Chinese Llama 2 7B, which extends the vocabulary with Chinese tokens.",
+        "We fine-tune Zephyr Gemma 7B on UltraFeedback.",
+    ):
+        assert found(causes, text) == [], text
+    # ... while the same names stay names where nothing longer is written
+    assert found(causes, "Meta Llama 2 and Vicuna-13B were fine-tuned with DPO.") == [
+        ("Llama 2", "model:llama-2"),
+        ("Vicuna-13B", "model:vicuna"),
+        ("DPO", "method:dpo"),
+    ]
+    assert found(causes, "We compare PaLM 2 with GPT-4.") == [("GPT-4", "model:gpt-4")]  # another PaLM
+    assert found(causes, "ChatGPT 4 and PaLM answer medical questions.") == [
+        ("ChatGPT", "model:chatgpt"),  # ChatGPT on GPT-4 is still ChatGPT
+        ("PaLM", "model:palm"),
+    ]
+    assert found(causes, "Evaluating GPT-4 Against Human Raters\nWe ask GPT-4 to grade essays.") == [
+        ("GPT-4", "model:gpt-4"),
+        ("GPT-4", "model:gpt-4"),
+    ]
+    assert found(causes, "[TheBloke/Mistral-7B-Instruct-v0.1-GGUF](x) quantises Mistral 7B.") == [
+        ("Mistral-7B", "model:mistral-7b"),  # an instruct checkpoint or a quantised copy is the model
+        ("Mistral 7B", "model:mistral-7b"),
+    ]
+
+
+def test_the_transformers_library_is_not_the_transformer(causes: Gazetteer) -> None:
+    for text in (
+        "Install the Transformers library first, then load the model.",
+        "This checkpoint requires transformers>=4.36 and accelerate.",
+        "Run it with HuggingFace Transformers and bitsandbytes for inference.",
+        "Loading works with `transformers` out of the box; fine-tuned weights are in safetensors.",
+        "The tokenizer is available in the Transformers 4.40 release for inference.",
+        "Accurate Quantization for Generative Pre-trained Transformers",  # GPT's long name
+    ):
+        assert found(causes, text) == [], text
+    assert found(causes, "Transformers have replaced recurrent networks in most NLP models.") == [
+        ("Transformers", "method:transformer")
+    ]
+
+
+def test_data_tools_teams_and_licences_named_after_a_model(causes: Gazetteer) -> None:
+    for text in (
+        "The model was fine-tuned on the Alpaca data with LoRA.",
+        "We report scores on the Vicuna benchmark of 80 questions used for language models.",
+        "The Zephyr team recommends a low temperature for this chat model.",
+        "Prompts follow the Alpaca-style template used by many fine-tuned models.",
+        "**License:** llama 2 (see the repository for the model weights)",
+        "Use of this model is governed by the Llama 2 Community License Agreement.",
+        "It was trained with LLaMA-Factory on two GPUs.",
+    ):
+        assert found(causes, text) == [], text
+
+
+def test_case_and_hyphen_variants_of_distinctive_names(causes: Gazetteer) -> None:
+    assert found(causes, "we asked chatgpt and CHATGPT to rewrite the prompt") == [
+        ("chatgpt", "model:chatgpt"),
+        ("CHATGPT", "model:chatgpt"),
+    ]
+    assert found(causes, "fine-tuning with Qlora on one GPU") == [("Qlora", "method:qlora")]
+    assert found(causes, "an auto-regressive language modeling objective for the decoder") == [
+        ("auto-regressive language modeling", "method:autoregressive-language-modeling")
+    ]
+    assert found(causes, "a causal language model trained on tokens from the web") == [
+        ("causal language model", "method:autoregressive-language-modeling")
+    ]
+    assert found(causes, "We compare Llama13B with Llama 2 on reasoning benchmarks.") == [
+        ("Llama", "model:llama"),
+        ("Llama 2", "model:llama-2"),
+    ]
+
+
+def test_urls_do_not_eat_the_context_of_a_weak_name(causes: Gazetteer) -> None:
+    url = "https://huggingface.co/datasets/" + "very-long-organisation-name/" * 6 + "card"
+    text = f"Alpaca ({url}) is an instruction-following language model."
+    assert found(causes, text) == [("Alpaca", "model:alpaca")]
+    # and a weak name far from any model word still is not a name
+    assert found(causes, f"Alpaca ({url}) wool is warm.") == []
+
+
+def test_common_abbreviations(causes: Gazetteer) -> None:
+    assert found(causes, "We fine-tune SD 1.5 with LoRA on 20 images of one subject for diffusion.") == [
+        ("SD 1.5", "model:stable-diffusion")
+    ]
+    assert found(causes, "Azure's gpt-35-turbo deployment was prompted with chain-of-thought prompts.") == [
+        ("gpt-35-turbo", "model:gpt-3.5")
+    ]
+    assert found(causes, "Mean age was 54 years (SD 2.1) in the treated group.") == []
+
+
+# --- issue 26: a gazetteer that grows with the graph, and no edge from a listed cause -------------
+
+
+def test_models_loaded_from_the_hub_and_their_repo_names_are_mentioned(store, tmp_path: Path) -> None:
+    cards = tmp_path / "cards"
+    cards.mkdir()
+    for name in ("motherduckdb__DuckDB-NSQL-7B-v0.1.md", "argilla__notus-7b-v1.md"):
+        shutil.copy(FIXTURES / "hf_cards" / name, cards)
+    assert load_hf_cards(store, cards, retrieved=DAY).failures == []
+    abstract = (
+        "We compare DuckDB-NSQL-7B-v0.1, notus-7b-v1 and openchat_3.5 as text-to-SQL models; "
+        "the fine-tuned models beat larger ones."
+    )
+    upsert(
+        store,
+        [
+            Paper(id="arxiv:2501.00001", title="Small open models for SQL", abstract=abstract, sources=[Source.arxiv]),
+            # a node that is not from the Hub loader is named by its repo name too
+            Model(
+                id="model:openchat-3.5", name="OpenChat 3.5", hf_id="openchat/openchat_3.5", sources=[Source.curated]
+            ),
+        ],
+    )
+    extract_mentions(store, retrieved=DAY)
+    ids = [r["id"] for r in store.read("MATCH (n:Node) RETURN n.id AS id")]
+    mentioned = {e["target"] for e in store.edges_among(ids, ["MENTIONS"]) if e["source"] == "arxiv:2501.00001"}
+    assert mentioned == {
+        "model:hf.motherduckdb.duckdb-nsql-7b-v0.1",
+        "model:hf.argilla.notus-7b-v1",
+        "model:openchat-3.5",
+    }
+
+    # Two Hub models with one repo name: the name is ambiguous, like a curated alias two nodes claim.
+    upsert(store, [Model(id="model:hf.someone.notus-7b-v1", name="notus-7b-v1", hf_id="someone/notus-7b-v1")])
+    gaz = Gazetteer.from_store(store)
+    assert (
+        "'notus 7 b v 1' names model:hf.argilla.notus-7b-v1, model:hf.someone.notus-7b-v1: not matched" in gaz.conflicts
+    )
+    assert [m.node_id for m in gaz.find(abstract)] == [
+        "model:hf.motherduckdb.duckdb-nsql-7b-v0.1",
+        "model:openchat-3.5",
+    ]
+
+
+#: What an extracted edge's evidence («span» in context) looks like when it comes from one of the
+#: causes issue 26 lists.
+CAUSES = [
+    (  # the evidence writes "«span» right-context": "«Llama-2» -7B-DMC-8x uses ..."
+        "a name inside a longer name",
+        re.compile(r"«[^»]+» -(?:[\d.]+[BbMm]?-)*(?!(?:Chat|Instruct|Base|GGUF|AWQ|GPTQ)\b)[A-Z][A-Za-z]"),
+    ),
+    (
+        "the transformers library, or GPT's long name",
+        re.compile(
+            r"(?i)(?:hugging ?face|with|install|sentence|pre-?trained) «transformers»|«transformers» (?:library|version|format)"
+        ),
+    ),
+    (
+        "data, a tool, a team or a licence",
+        re.compile(r"(?i)» (?:data|dataset|benchmark|team|licen[cs]e|factory)\b|licen[cs]e:? «"),
+    ),
+]
+
+
+def test_extracting_the_curated_graph_and_the_cards_gives_no_edge_from_a_listed_cause(store) -> None:
+    load_curated(store)
+    cards = FIXTURES / "hf_cards"  # the shared cards (../shared/data/hf_cards), copied
+    load_hf_cards(store, cards, retrieved=DAY)
+    report = extract_mentions(store, cards=cards, retrieved=DAY)
+    assert report.failures == []
+    ids = [r["id"] for r in store.read("MATCH (n:Node) RETURN n.id AS id")]
+    extracted = [e for e in store.edges_among(ids, ["MENTIONS"]) if "extracted" in e["sources"]]
+    assert len(extracted) > 50
+    wrong = [
+        (cause, e["evidence"][-1]) for e in extracted for cause, pattern in CAUSES if pattern.search(e["evidence"][-1])
+    ]
+    assert wrong == []
+    mentions = {(e["source"], e["target"]) for e in extracted}
+    assert ("arxiv:2210.17323", "method:gptq") in mentions  # GPTQ's title names the method...
+    assert ("arxiv:2210.17323", "method:transformer") not in mentions  # ...and GPT, not the Transformer
+    assert ("arxiv:2308.12950", "model:code-llama") in mentions
+    assert ("arxiv:2308.12950", "model:llama") not in mentions  # "Code Llama" is not LLaMA

@@ -42,7 +42,7 @@ def cites(a: int, b: int) -> Edge:
 
 def live_ranking(store: GraphStore, **params) -> list[dict]:
     """top-influential counted live: the embedded text, which Neo4j runs as well."""
-    full = {"label": "Paper", "min_trust": 1, "limit": 20, **params}
+    full = {"label": "Paper", "category": "any", "source": "any", "min_trust": 1, "limit": 20, **params}
     return store.read(get_query("top-influential").text("ladybug"), full)
 
 

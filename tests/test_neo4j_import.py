@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import test_bulk
-from conftest import require_java
+from conftest import NEO4J_START_TIMEOUT, require_java
 from test_bulk import authored, cites, state, totals
 
 from graph import neo4j_import
@@ -114,7 +114,9 @@ def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     from lineage.neo4j_server import Neo4jServer
 
     require_java()
-    server = Neo4jServer.start(data_dir=tmp_path_factory.mktemp("neo4j-import"), password="lineage-test")
+    server = Neo4jServer.start(
+        data_dir=tmp_path_factory.mktemp("neo4j-import"), password="lineage-test", timeout=NEO4J_START_TIMEOUT
+    )
     yield server
     server.stop()
 

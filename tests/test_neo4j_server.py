@@ -18,6 +18,8 @@ import pytest
 
 neo4j = pytest.importorskip("neo4j")
 
+from conftest import NEO4J_START_TIMEOUT  # noqa: E402
+
 from lineage import neo4j_server as ns  # noqa: E402
 
 PASSWORD = "s3cret-lineage"
@@ -34,7 +36,9 @@ def need_java() -> None:
 
 @pytest.fixture(scope="module")
 def server(need_java: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ns.Neo4jServer]:
-    srv = ns.Neo4jServer.start(data_dir=tmp_path_factory.mktemp("neo4j-auth"), password=PASSWORD)
+    srv = ns.Neo4jServer.start(
+        data_dir=tmp_path_factory.mktemp("neo4j-auth"), password=PASSWORD, timeout=NEO4J_START_TIMEOUT
+    )
     try:
         yield srv
     finally:
@@ -108,7 +112,7 @@ def test_routing_scheme_works_against_single_server(server: ns.Neo4jServer) -> N
 @pytest.mark.usefixtures("need_java")
 def test_stop_leaves_no_process_or_port(tmp_path: Path) -> None:
     """Also covers auth disabled (password=None) and a throwaway data dir."""
-    srv = ns.Neo4jServer.start(password=None)
+    srv = ns.Neo4jServer.start(password=None, timeout=NEO4J_START_TIMEOUT)
     pid, port, data_dir = srv.pid, _port(srv.uri), srv.data_dir
     with neo4j.GraphDatabase.driver(srv.uri, auth=None) as driver:
         records, _, _ = driver.execute_query("RETURN 1 AS x")
@@ -124,7 +128,7 @@ def test_stop_leaves_no_process_or_port(tmp_path: Path) -> None:
 @pytest.mark.usefixtures("need_java")
 def test_server_exits_when_stdin_closes(tmp_path: Path) -> None:
     """--watch-stdin: a parent that dies (closing the pipe) must not leave an orphan server."""
-    srv = ns.Neo4jServer.start(data_dir=tmp_path / "db", password=PASSWORD)
+    srv = ns.Neo4jServer.start(data_dir=tmp_path / "db", password=PASSWORD, timeout=NEO4J_START_TIMEOUT)
     try:
         port = _port(srv.uri)
         assert srv._proc.stdin is not None

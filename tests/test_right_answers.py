@@ -241,6 +241,8 @@ def test_every_quoted_seed_sentence_is_in_its_seed() -> None:
     data = yaml.safe_load(CURATED_FILE.read_text(encoding="utf-8"))
     quoted = 0
     for edge in data["edges"]:
+        if edge["seed"].endswith("(not from the seeds)"):
+            continue  # a landmark added beyond the seeds (issue 26) quotes its own source, not a seed
         seed = (SEEDS / edge["seed"]).read_text(encoding="utf-8")
         for quote in re.findall(r"「([^」]+)」", edge["evidence"]):
             assert quote in seed, (edge["source"], edge["target"], quote)

@@ -13,9 +13,10 @@ from typing import Any
 
 import networkx as nx
 
+from graph.licenses import drifting
 from graph.schema import TRUST
 from viz.layout import Placed, time_layout
-from viz.style import LABEL_SHAPES, display_relation, edge_visuals, node_colour
+from viz.style import DRIFT_MARK, LABEL_SHAPES, display_relation, drift_visuals, edge_visuals, node_colour
 from viz.tooltips import edge_tooltip, node_date, node_tooltip
 
 MAX_LABEL = 36  # characters of a name drawn on the canvas; the tooltip has the rest
@@ -46,22 +47,25 @@ def build_elements(
     names: dict[str, str] = {}
     nodes: list[dict[str, Any]] = []
     labels: Counter[str] = Counter()
+    drift = drifting(graph.subgraph(keep), keep)  # judged on what is drawn: the marks match the page
     for node_id in keep:
         attrs = graph.nodes[node_id]
         label = str(attrs.get("label") or "Other")
         name = str(attrs.get("name") or attrs.get("title") or node_id)
         names[node_id] = name
         labels[label] += 1
-        nodes.append(
-            {
-                "id": node_id,
-                "label": _short(name),
-                "name": name,
-                "group": label,
-                "value": round(1 + 99 * scores.get(node_id, 0.0), 2),
-                "title": node_tooltip(node_id, attrs),
-            }
-        )
+        why = drift[node_id].why if node_id in drift else None
+        node = {
+            "id": node_id,
+            "label": (DRIFT_MARK if why else "") + _short(name),
+            "name": name,
+            "group": label,
+            "value": round(1 + 99 * scores.get(node_id, 0.0), 2),
+            "title": node_tooltip(node_id, {**attrs, "license_drift": why} if why else attrs),
+        }
+        if why:
+            node.update(drift_visuals(label), licenseDrift=True)
+        nodes.append(node)
 
     edges: list[dict[str, Any]] = []
     styles: dict[str, dict[str, Any]] = {}

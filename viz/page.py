@@ -63,10 +63,37 @@ def render_html(
 
     Above ``node_cap`` nodes only the most influential are kept (see :mod:`viz.rank`).
     """
-    if layout not in LAYOUTS:
-        raise ValueError(f"layout {layout!r}: use one of {', '.join(LAYOUTS)}")
     if not _CSS_LENGTH.match(height):
         raise ValueError(f"height {height!r}: use a CSS length such as 800px or 90vh")
+    drawing = prepare(graph, layout=layout, node_cap=node_cap)
+    elements = drawing.elements
+    data = {
+        "layout": layout,
+        "nodes": elements.nodes,
+        "edges": elements.edges,
+        "edgeStyles": elements.edge_styles,
+        "options": drawing.options,
+        "axis": elements.axis,
+    }
+    html = _page(title, layout, height, elements, data, drawing.warning)
+    return RenderResult(html, len(elements.nodes), len(elements.edges), drawing.trimmed_from, drawing.warning)
+
+
+@dataclass
+class Drawing:
+    """What is drawn, however it is shown: the styled elements and the vis options (with groups)."""
+
+    elements: Elements
+    options: dict[str, Any]
+    trimmed_from: int | None = None
+    warning: str | None = None
+
+
+def prepare(graph: nx.MultiDiGraph, *, layout: str = "force", node_cap: int = 1500) -> Drawing:
+    """The nodes to draw (above ``node_cap`` the most influential, :mod:`viz.rank`), styled, and
+    the options for them: shared by the page and :func:`viz.notebook.to_pyvis`."""
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout {layout!r}: use one of {', '.join(LAYOUTS)}")
     if node_cap < 1:
         raise ValueError(f"node_cap {node_cap}: must be at least 1")
     degree = degrees(graph)
@@ -80,16 +107,7 @@ def render_html(
     elements = build_elements(graph, keep, scores, layout=layout)
     options = vis_options(layout, len(elements.nodes), len(elements.edges))
     options["groups"] = elements.groups
-    data = {
-        "layout": layout,
-        "nodes": elements.nodes,
-        "edges": elements.edges,
-        "edgeStyles": elements.edge_styles,
-        "options": options,
-        "axis": elements.axis,
-    }
-    html = _page(title, layout, height, elements, data, warning)
-    return RenderResult(html, len(elements.nodes), len(elements.edges), trimmed_from, warning)
+    return Drawing(elements, options, trimmed_from, warning)
 
 
 def write_page(graph: nx.MultiDiGraph, path: str | os.PathLike[str], **kw: Any) -> RenderResult:

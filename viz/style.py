@@ -58,6 +58,10 @@ OTHER_EDGE = EdgeStyle("#9e9e9e", 0.8, 0.5, "other")
 
 #: Trust levels (see ``graph.schema.TRUST``) and how they read in the legend.
 TRUST_NAMES: dict[int, str] = {3: "curated", 2: "sourced", 1: "extracted only"}
+#: A model whose declared license drifts from its base's (graph.licenses): a thick dark-yellow
+#: dashed border and a warning sign before its label; its tooltip says why.
+DRIFT_BORDER = "#b8860b"
+DRIFT_MARK = "\u26a0 "
 EXTRACTED_DASHES = [6, 5]
 EXTRACTED_FADE = 0.45
 CONTRAST_DASHES = [2, 5]
@@ -78,6 +82,18 @@ def node_colour(label: str) -> dict[str, Any]:
     border = _darken(colour)
     state = {"background": colour, "border": "#222222"}
     return {"background": colour, "border": border, "highlight": state, "hover": state}
+
+
+def drift_visuals(label: str) -> dict[str, Any]:
+    """vis node properties that mark a license drift (on top of the label's group style)."""
+    colour = label_colour(label)
+    state = {"background": colour, "border": DRIFT_BORDER}
+    return {
+        "color": {"background": colour, "border": DRIFT_BORDER, "highlight": state, "hover": state},
+        "borderWidth": 4,
+        "borderWidthSelected": 5,
+        "shapeProperties": {"borderDashes": [6, 3]},
+    }
 
 
 def edge_visuals(edge_type: str, trust: int) -> dict[str, Any]:

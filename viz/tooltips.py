@@ -37,6 +37,11 @@ def node_tooltip(node_id: str, attrs: dict[str, Any]) -> str:
         if attrs.get(key) not in (None, "", []):
             value = _parameters(attrs[key]) if key == "parameters" else str(attrs[key])
             rows.append(_row(caption, escape(value)))
+    if attrs.get("license"):
+        name = attrs.get("license_name")
+        rows.append(_row("license", escape(str(attrs["license"]) + (f" ({name})" if name else ""))))
+    if attrs.get("license_drift"):
+        rows.append(f'<div class="tt-drift">license drift: {escape(str(attrs["license_drift"]))}</div>')
     if attrs.get("categories"):
         rows.append(_row("categories", escape(", ".join(map(str, attrs["categories"][:4])))))
     for key in ("pagerank", "citations"):

@@ -1,11 +1,13 @@
 // name: top-influential
 // description: The most cited papers, models or methods: citations (of the paper itself, or of the papers introducing a model or method), then builds-on count.
 // param label: choice[Paper|Model|Method|any] = Paper -- which kind of node to rank
+// param category: str = any -- only papers in this arXiv category, or under this prefix (cs.CL, cs); models and methods have none
+// param source: choice[any|curated|arxiv|semantic_scholar|openalex|hf_card|hf_hub|edge_list|extracted] = any -- only nodes this source stated (arxiv: leaves out papers known only from an edge list)
 // param min_trust: int = 1 (1..3) -- 1 includes extracted edges, 2 needs a sourced record, 3 curated only
 // param limit: int = 20 (1..500) -- at most this many nodes, most cited first
 // returns: id, name, label, citations, built_on
 // subgraph: id
-// example: lineage query top-influential label=Model limit=10
+// example: lineage query top-influential label=Paper category=cs.CL limit=10
 // citations counts distinct citing papers; built_on counts what builds on the node directly.
 // Sibling: the pagerank analytic (influence through the whole graph, not just direct counts).
 // --- neo4j
@@ -17,6 +19,8 @@ CALL () {
   WITH 1 AS one WHERE $min_trust <= 1 AND $label IN ['any', 'Paper']
   MATCH (n:Paper)
   WHERE n.citation_count >= 0 AND n.built_on_count >= 0 AND (n.citation_count > 0 OR n.built_on_count > 0)
+    AND ($category = 'any' OR any(c IN coalesce(n.categories, []) WHERE c STARTS WITH $category))
+    AND ($source = 'any' OR $source IN n.sources)
   WITH n, n.citation_count AS citations, n.built_on_count AS built_on
   ORDER BY citations DESC, built_on DESC, n.id
   LIMIT $limit
@@ -25,6 +29,8 @@ CALL () {
   WITH 1 AS one WHERE $min_trust <= 1 AND $label IN ['any', 'Model']
   MATCH (n:Model)
   WHERE n.citation_count >= 0 AND n.built_on_count >= 0 AND (n.citation_count > 0 OR n.built_on_count > 0)
+    AND ($category = 'any' OR any(c IN coalesce(n.categories, []) WHERE c STARTS WITH $category))
+    AND ($source = 'any' OR $source IN n.sources)
   WITH n, n.citation_count AS citations, n.built_on_count AS built_on
   ORDER BY citations DESC, built_on DESC, n.id
   LIMIT $limit
@@ -33,6 +39,8 @@ CALL () {
   WITH 1 AS one WHERE $min_trust <= 1 AND $label IN ['any', 'Method']
   MATCH (n:Method)
   WHERE n.citation_count >= 0 AND n.built_on_count >= 0 AND (n.citation_count > 0 OR n.built_on_count > 0)
+    AND ($category = 'any' OR any(c IN coalesce(n.categories, []) WHERE c STARTS WITH $category))
+    AND ($source = 'any' OR $source IN n.sources)
   WITH n, n.citation_count AS citations, n.built_on_count AS built_on
   ORDER BY citations DESC, built_on DESC, n.id
   LIMIT $limit
@@ -40,7 +48,9 @@ CALL () {
   UNION ALL
   WITH 1 AS one WHERE $min_trust > 1
   MATCH (n:Paper|Model|Method)
-  WHERE $label = 'any' OR n.label = $label
+  WHERE ($label = 'any' OR n.label = $label)
+    AND ($category = 'any' OR any(c IN coalesce(n.categories, []) WHERE c STARTS WITH $category))
+    AND ($source = 'any' OR $source IN n.sources)
   WITH n,
        COUNT { MATCH (n)<-[c:CITES]-(:Node) WHERE c.trust >= $min_trust } AS direct,
        CASE WHEN n:Paper THEN 0
@@ -54,8 +64,13 @@ ORDER BY citations DESC, built_on DESC, n.id
 LIMIT $limit
 RETURN n.id AS id, n.name AS name, n.label AS label, citations, built_on
 // --- ladybug
+// Ladybug refuses a parameter inside any(... WHERE ...) or left of IN; taken into variables
+// first, the same filters read as in the Neo4j text (which the parity tests also run on Neo4j).
+WITH $category AS category, $source AS source
 MATCH (n:Node)
-WHERE ($label = 'any' AND n.label IN ['Paper', 'Model', 'Method']) OR n.label = $label
+WHERE (($label = 'any' AND n.label IN ['Paper', 'Model', 'Method']) OR n.label = $label)
+  AND (category = 'any' OR any(c IN n.categories WHERE c STARTS WITH category))
+  AND (source = 'any' OR source IN n.sources)
 WITH n,
      COUNT { MATCH (n)<-[c:CITES]-(:Node) WHERE c.trust >= $min_trust } AS direct,
      COUNT { MATCH (n)<-[:INTRODUCES]-(:Node)<-[c:CITES]-(:Node) WHERE c.trust >= $min_trust } AS via_paper,

@@ -1,6 +1,10 @@
-"""Read exports back into records, so they load into any store through ``upsert``.
+"""Exported subgraphs as a source: ``lineage load export FILE`` loads what ``lineage export`` or
+``query --export`` wrote (node-link JSON, the neo4j-admin CSV folder, Cypher) into any store.
 
-The one-way flow holds: an export file is just another source → records → store.
+A colleague's subgraph, or a backup of one, goes back in through the same path as every other
+source: file → validated records → ``upsert`` in batches (idempotent: loading it twice changes
+nothing). The whole file is read and validated before anything is written, so a bad line fails
+the load with the file and line and leaves the store as it was.
 """
 
 from __future__ import annotations
@@ -13,10 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+from pydantic import ValidationError
 
 from graph.errors import DataFileError
-from graph.export import ARRAY_DELIMITER
+from graph.export import ARRAY_DELIMITER, format_of
 from graph.schema import EDGE_COLUMNS, NODE_CLASSES, NODE_COLUMNS, Edge, provenance_of
+from graph.store import GraphStore, LoadReport, upsert
 
 
 def node_record(node_id: str, data: dict[str, Any]) -> Any:
@@ -134,4 +140,50 @@ def read_cypher(path: Path) -> nx.MultiDiGraph:
 
 
 READERS = {"json": read_json, "csv": read_csv, "cypher": read_cypher}
-__all__ = ["EDGE_COLUMNS", "NODE_COLUMNS", "READERS", "graph_records", "read_csv", "read_cypher", "read_json"]
+__all__ = [
+    "EDGE_COLUMNS",
+    "NODE_COLUMNS",
+    "READERS",
+    "graph_records",
+    "load_exported",
+    "read_csv",
+    "read_cypher",
+    "read_exported",
+    "read_json",
+]
+
+
+def read_exported(path: str | Path) -> list[Any]:
+    """Every record of an export, validated; the format comes from the name as ``export`` chose it."""
+    path = Path(path)
+    fmt = format_of(path)
+    if fmt not in READERS:
+        raise DataFileError(path, None, f"a {fmt} export cannot be loaded back; load JSON, CSV or Cypher exports")
+    if not path.exists():
+        raise DataFileError(path, None, "no such file or directory")
+    graph = READERS[fmt](path)
+    records: list[Any] = []
+    for node, data in graph.nodes(data=True):
+        try:
+            records.append(node_record(node, data))
+        except (ValidationError, KeyError) as exc:
+            raise DataFileError(path, None, f"node {node!r}: {_reason(exc)}") from None
+    for u, v, data in graph.edges(data=True):
+        try:
+            records.append(edge_record(u, v, data))
+        except (ValidationError, KeyError) as exc:
+            raise DataFileError(path, None, f"edge {u!r} -> {v!r}: {_reason(exc)}") from None
+    return records
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        return f"{where}: {first['msg']}" if where else first["msg"]
+    return f"missing {exc}"
+
+
+def load_exported(store: GraphStore, path: str | Path, batch_size: int = 5000) -> LoadReport:
+    """Load an export into ``store``; nothing is written unless the whole file reads."""
+    return upsert(store, read_exported(path), batch_size=batch_size)
