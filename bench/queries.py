@@ -1,11 +1,15 @@
 """Query benchmark: every saved query and analytic, default parameters, embedded vs. Neo4j.
 
     python bench/queries.py --sizes 100000 1000000 [--neo4j | --neo4j-only] [--starts 10] [--repeat 5]
+        [--cypher] [--embedded-store DIR] [--no-floor]
 
 Loads the synthetic graph (``bench/synth.py``) at each size into each backend, then runs each
 saved query with its default parameters on a few start nodes of the right kind (papers,
-models or methods), and prints p50/p95 latency per query and backend and the Neo4j/embedded
-ratio of the p50s. Neo4j: NEO4J_URI (+ NEO4J_USERNAME/NEO4J_PASSWORD) if set; with --neo4j and
+models or methods), and prints p50/p95 latency per query and backend, side by side with the
+networkx in-memory floor (the query's core walk on the same graph held by networkx,
+``bench/floor.py``) and each backend's p50 as a multiple of the floor's. ``--cypher`` adds the
+embedded store with its graph index off (every query in Cypher, as before issue 27);
+``--embedded-store`` reuses a store already holding the graph (one size) instead of loading it. Neo4j: NEO4J_URI (+ NEO4J_USERNAME/NEO4J_PASSWORD) if set; with --neo4j and
 no URI the project's own server is started (Java 17 + Maven). The Neo4j database is cleared.
 """
 
@@ -13,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -22,7 +25,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.backends import stores
+from bench.floor import FLOORS, graph_of
 from bench.synth import synthetic
+from graph.backends import open_store
 from graph.store import GraphStore, upsert
 from queries.registry import Analytic, SavedQuery, registry, run_query
 
@@ -101,6 +106,27 @@ def time_query(
     return times
 
 
+def floor_times(graph: Any, query: SavedQuery, sets: list[dict[str, Any]], repeat: int) -> list[float] | None:
+    """Latencies (ms) of the query's core walk on the in-memory graph (bench/floor.py), or None."""
+    floor = FLOORS.get(query.name)
+    if floor is None:
+        return None
+    floor(graph, sets[0])
+    times = []
+    for params in sets:
+        for _ in range(repeat):
+            start = time.perf_counter()
+            floor(graph, params)
+            times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def rss_mb() -> float:
+    """This process's resident memory now (Linux)."""
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000], help="edges")
@@ -115,6 +141,13 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=20_000)
     parser.add_argument("--neo4j", action="store_true", help="also Neo4j (NEO4J_URI, or start the project's server)")
     parser.add_argument("--neo4j-only", action="store_true", help="skip the embedded store")
+    parser.add_argument(
+        "--embedded-store",
+        default=None,
+        help="an embedded store already holding the synthetic graph (one size): no load",
+    )
+    parser.add_argument("--cypher", action="store_true", help="also the embedded store with its graph index off")
+    parser.add_argument("--no-floor", action="store_true", help="skip the networkx in-memory floor")
     args = parser.parse_args()
 
     queries = [
@@ -124,18 +157,37 @@ def main() -> None:
     ]
     results: dict[tuple[str, int, str], tuple[float, float]] = {}
     backends: list[str] = []
+    pools_by_size: dict[int, dict[str, list[str]]] = {}
+    runs: list[tuple[str, Any]] = []
     for backend, make in stores(args.neo4j or args.neo4j_only, embedded=not args.neo4j_only):
+        if backend == "ladybug" and args.cypher:
+            runs.append(("cypher", make))
+        runs.append((backend, make))
+    for backend, make in runs:
         backends.append(backend)
         for size in args.sizes:
-            store = make()
-            start = time.perf_counter()
-            report = upsert(store, synthetic(size), batch_size=args.batch_size)
-            print(
-                f"# {backend}: loaded {report.edges_added} edges, {report.nodes_added} nodes "
-                f"in {time.perf_counter() - start:.1f} s",
-                flush=True,
-            )
-            pools = start_pools(store, args.starts)
+            if backend in ("ladybug", "cypher") and args.embedded_store:
+                store = open_store("ladybug", path=args.embedded_store, read_only=True)
+            else:
+                store = make()
+                start = time.perf_counter()
+                report = upsert(store, synthetic(size), batch_size=args.batch_size)
+                print(
+                    f"# {backend}: loaded {report.edges_added} edges, {report.nodes_added} nodes "
+                    f"in {time.perf_counter() - start:.1f} s",
+                    flush=True,
+                )
+            if backend == "cypher":
+                store.use_index = False
+            elif backend == "ladybug":
+                before, start = rss_mb(), time.perf_counter()
+                index = store.graph_index()
+                print(
+                    f"# ladybug {size}: graph index built in {time.perf_counter() - start:.1f} s, "
+                    f"~{index.nbytes() / 2**20:.0f} MiB of arrays and strings, RSS +{rss_mb() - before:.0f} MiB",
+                    flush=True,
+                )
+            pools = pools_by_size.setdefault(size, start_pools(store, args.starts))
             for q in queries:
                 sets = param_sets(q, pools)
                 # a query without start nodes (overview, top-influential) gets as many runs as the
@@ -150,19 +202,32 @@ def main() -> None:
                 p50, p95 = results[(backend, size, q.name)]
                 print(f"# {backend:8} {size:>9} {q.name:24} p50 {p50:9.1f} ms  p95 {p95:9.1f} ms", flush=True)
             store.close()
+    if not args.no_floor:
+        backends.append("networkx")
+        for size in args.sizes:
+            graph = graph_of(synthetic(size))
+            for q in queries:
+                sets = param_sets(q, pools_by_size[size])
+                times = floor_times(graph, q, sets, args.repeat if len(sets) > 1 else args.repeat * args.starts)
+                if times:
+                    results[("networkx", size, q.name)] = (percentile(times, 50), percentile(times, 95))
 
-    header = f"{'query':24} {'edges':>9}" + "".join(f" {b + ' p50':>13} {b + ' p95':>13}" for b in backends)
-    if len(backends) > 1:
-        header += f" {'neo4j/embedded':>15}"
+    header = f"{'query':24} {'edges':>9}" + "".join(f" {b + ' p50':>14} {b + ' p95':>14}" for b in backends)
+    stores_ = [b for b in backends if b != "networkx"]
+    if "networkx" in backends:
+        header += "".join(f" {b + '/floor':>14}" for b in stores_)
     print("\n" + header)
     for size in args.sizes:
         for q in queries:
             cells = [results.get((b, size, q.name)) for b in backends]
             line = f"{q.name:24} {size:>9}"
             for cell in cells:
-                line += f" {cell[0]:>10.1f} ms {cell[1]:>10.1f} ms" if cell else f" {'-':>13} {'-':>13}"
-            if len(backends) > 1 and all(cells):
-                line += f" {statistics.fmean([cells[1][0] / max(cells[0][0], 1e-9)]):>14.2f}x"
+                line += f" {cell[0]:>11.2f} ms {cell[1]:>11.2f} ms" if cell else f" {'-':>14} {'-':>14}"
+            floor = results.get(("networkx", size, q.name))
+            if "networkx" in backends:
+                for b in stores_:
+                    cell = results.get((b, size, q.name))
+                    line += f" {cell[0] / max(floor[0], 1e-3):>13.3g}x" if cell and floor else f" {'-':>14}"
             print(line)
 
 

@@ -36,6 +36,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from graph import ladybug_index
 from graph import ladybug_provenance as provenance
 from graph.errors import StoreError
 from graph.ladybug_write import EmbeddedTarget, LadybugWrite, store_table
@@ -206,6 +207,7 @@ class StagedGroup(LadybugWrite):
     def _commit(self) -> float:
         """Commit (the engine checkpoints after a COPY); the seconds it took."""
         before = time.perf_counter()
+        self.store.connection.execute(ladybug_index.BUMP)  # the graph index is stale now
         self.store.connection.execute("COMMIT")
         return time.perf_counter() - before
 

@@ -17,8 +17,10 @@ from typing import Any
 
 import ladybug
 
+from graph import ladybug_index
 from graph import ladybug_provenance as provenance
 from graph.errors import OutOfMemoryError, QueryTimeoutError, StoreError
+from graph.ladybug_index import GraphIndex, IndexKeeper
 from graph.ladybug_provenance import EDGE_RETURN, REL_COLUMNS
 from graph.schema import NODE_COLUMNS, EdgeType
 from graph.store import Batch, LoadReport, graph_counts, read_checkpoint
@@ -35,13 +37,15 @@ def _ddl() -> list[str]:
     stmts += [f"CREATE REL TABLE IF NOT EXISTS {t.value}(FROM Node TO Node, {edge_cols})" for t in EdgeType]
     stmts.append("CREATE NODE TABLE IF NOT EXISTS Checkpoint(key STRING PRIMARY KEY, value STRING)")
     stmts.append(provenance.DDL)
+    stmts.append(ladybug_index.META_DDL)
     return stmts
 
 
-#: ``edges_among``: the engine checks ``b.id IN $ids`` by a scan of the list for each edge, and
-#: without that filter it plans a scan of the whole rel table: the filter wins on few ids and
-#: loses badly on many (BENCHMARKS.md, design measurements, has the crossing point).
-TARGETS_IN_ENGINE = 300
+#: ``edges_among``: up to this many sources, one primary-key look-up and expansion each (~0.1 ms);
+#: beyond, one scan of the node ids. ``UNWIND $ids ... MATCH (a:Node {id: i})-[e]->`` is planned
+#: as a scan of the whole rel table joined to the ids (40-1,500 ms at 1M edges, whatever the ids:
+#: BENCHMARKS.md, issue 27).
+SOURCES_ONE_BY_ONE = 32
 
 
 @contextmanager
@@ -82,6 +86,9 @@ class LadybugStore(BatchWriter):
         except RuntimeError as exc:
             raise StoreError(f"cannot open the embedded store at {path}: {exc}") from None
         self.lock = threading.RLock()  # one connection, used from one thread at a time
+        #: the in-process graph index (graph/ladybug_index.py); False: answer everything in Cypher
+        self.use_index = True
+        self._index = IndexKeeper()
         # COPY's files live beside the database (not in the system temp directory), named for
         # it, and a writer removes what a killed load left behind
         self.staging_dir = Path(path).resolve().parent
@@ -180,21 +187,48 @@ class LadybugStore(BatchWriter):
         return self.nodes(ids), self.edges_among(ids)
 
     def edges_among(self, ids: Iterable[str], types: Iterable[str] | None = None) -> list[dict[str, Any]]:
-        """Up to :data:`TARGETS_IN_ENGINE` ids the engine keeps the edges whose target is one too;
-        beyond, every edge out of the ids comes back and is kept here by a set lookup."""
+        """Where a fresh graph index is at hand (one a saved query built) it names the edges, and
+        only their sources are asked for their rows; else every wanted type out of every id."""
         ids = list(dict.fromkeys(ids))
-        wanted = set(ids) if len(ids) > TARGETS_IN_ENGINE else None
-        where = "WHERE b.id IN $ids " if wanted is None else ""
-        out: list[dict[str, Any]] = []
+        types = [EdgeType(t).value for t in (types or EdgeType)]
+        wanted = set(ids)
         with self.lock:
-            for etype in types or [t.value for t in EdgeType]:
-                query = (
-                    f"UNWIND $ids AS i MATCH (a:Node {{id: i}})-[e:{EdgeType(etype).value}]->(b:Node) {where}"
-                    f"RETURN a.id AS source, b.id AS target, {EDGE_RETURN}"
-                )
-                rows = self.rows(query, {"ids": ids})
-                out += [{"type": etype, **r} for r in rows if wanted is None or r["target"] in wanted]
+            index = self.graph_index(build=False)
+            if index is not None:
+                found = index.edges_among(ids, types)
+                sources = sorted({s for pairs in found.values() for s, _t in pairs})
+                types = [t for t in types if t in found]
+            else:
+                sources = ids
+            out = self._edges_out_of(sources, types, wanted) if sources and types else []
             return provenance.attach(self.rows, out)  # one lookup for every type's edges
+
+    def _edges_out_of(self, sources: list[str], types: list[str], targets: set[str]) -> list[dict[str, Any]]:
+        """Edges of ``types`` out of ``sources`` into ``targets``, by type, in one pass per source
+        (few) or one scan of the node ids (many): see :data:`SOURCES_ONE_BY_ONE`."""
+        pattern = "|".join(types)
+        ret = f"RETURN label(e) AS type, a.id AS source, b.id AS target, {EDGE_RETURN}"
+        if len(sources) <= SOURCES_ONE_BY_ONE:
+            rows = []
+            for source in sources:
+                rows += self.rows(f"MATCH (a:Node {{id: $id}})-[e:{pattern}]->(b:Node) {ret}", {"id": source})
+        else:
+            rows = self.rows(
+                f"MATCH (a:Node)-[e:{pattern}]->(b:Node) WHERE a.id IN $ids HINT (a JOIN e) JOIN b {ret}",
+                {"ids": sources},
+            )
+        order = {t: i for i, t in enumerate(types)}
+        kept = [r for r in rows if r["target"] in targets]
+        return sorted(kept, key=lambda r: order[r["type"]])
+
+    def graph_index(self, build: bool = True) -> GraphIndex | None:
+        """The in-process graph index, if it matches the store now (graph/ladybug_index.py);
+        ``build``: (re)build it when it does not. None when switched off (:attr:`use_index`) or
+        inside a write transaction."""
+        if not self.use_index:
+            return None
+        with self.lock:
+            return self._index.current(self.connection, build=build)
 
     # -- writes -----------------------------------------------------------------------------
     def in_write(self, work: Callable[[WriteSession], LoadReport]) -> LoadReport:
@@ -205,6 +239,7 @@ class LadybugStore(BatchWriter):
             self.connection.execute("BEGIN TRANSACTION")
             try:
                 report = work(LadybugWrite(self))
+                self.connection.execute(ladybug_index.BUMP)  # the graph index is stale now
                 self.connection.execute("COMMIT")
             except BaseException:
                 self.rollback()
@@ -239,6 +274,7 @@ class LadybugStore(BatchWriter):
             self.connection.execute("MATCH (n:Node) DETACH DELETE n")
             self.connection.execute("MATCH (c:Checkpoint) DELETE c")
             self.connection.execute("MATCH (p:Provenance) DELETE p")
+            self.connection.execute(ladybug_index.BUMP)
 
     def close(self) -> None:
         self.connection.close()

@@ -25,11 +25,14 @@ from __future__ import annotations
 
 import functools
 import importlib
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
-from graph.errors import QueryError
+from graph.errors import QueryError, QueryTimeoutError
 from graph.ids import InvalidIdError, label_of
 from graph.schema import CONTRAST_KINDS, EdgeType
 from graph.store import GraphStore, to_networkx
@@ -132,6 +135,43 @@ def analytic(
     return register
 
 
+# --- the time bound ----------------------------------------------------------------------------
+
+#: Seconds an analytic may run when its caller gives no limit: a whole-graph PageRank or main path
+#: at 1M edges takes seconds to tens of seconds (BENCHMARKS.md), a mistake (depth 20 through a
+#: hub) could take much longer.
+ANALYTIC_TIMEOUT = 300.0
+_deadline: ContextVar[tuple[float, float] | None] = ContextVar("analytic_deadline", default=None)
+
+
+@contextmanager
+def time_bound(timeout: float | None) -> Iterator[None]:
+    """Run the analytic inside with at most ``timeout`` seconds (None: :data:`ANALYTIC_TIMEOUT`);
+    past it, its next store read or loop step raises :class:`QueryTimeoutError`."""
+    limit = ANALYTIC_TIMEOUT if timeout is None else timeout
+    token = _deadline.set((time.monotonic() + limit, limit))
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def check_time() -> float | None:
+    """Seconds left of the running analytic's bound (None: unbounded); raises when none are."""
+    bound = _deadline.get()
+    if bound is None:
+        return None
+    left = bound[0] - time.monotonic()
+    if left <= 0:
+        raise QueryTimeoutError.after(bound[1])
+    return left
+
+
+def _read(store: GraphStore, text: str, params: dict[str, Any]) -> Rows:
+    """``store.read`` stopped by the engine when the analytic's time is up."""
+    return store.read(text, params, timeout=check_time())
+
+
 # --- fetching through the store --------------------------------------------------------------
 # Static text per edge type (types cannot be parameters); identical on both backends.
 
@@ -166,7 +206,7 @@ def fetch_all(store: GraphStore, types: Iterable[str], min_trust: int, contrast:
     builds-on edges of a contrast kind only with ``contrast``."""
     out: set[Triple] = set()
     for etype in types:
-        rows = store.read(_all_edges_text(etype), _filter(min_trust, contrast))
+        rows = _read(store, _all_edges_text(etype), _filter(min_trust, contrast))
         out |= {(etype, r["source"], r["target"]) for r in rows}
     return sorted(out)
 
@@ -177,7 +217,7 @@ def fetch_step(
     """Stored edges of one type at the nodes ``ids``, in one round trip (contrast kinds as in :func:`fetch_all`)."""
     if not ids:
         return []
-    rows = store.read(_step_text(etype, stored_direction), {"ids": ids, **_filter(min_trust, contrast)})
+    rows = _read(store, _step_text(etype, stored_direction), {"ids": ids, **_filter(min_trust, contrast)})
     return sorted({(etype, r["source"], r["target"]) for r in rows})
 
 
@@ -222,6 +262,7 @@ def cone(
     for towards in ("older", "newer"):
         frontier, seen = [node_id], {node_id}
         for _ in range(depth):
+            check_time()
             found: set[str] = set()
             for etype in types:
                 for _t, source, target in fetch_step(
@@ -281,6 +322,7 @@ def acyclic(graph: nx.DiGraph) -> tuple[nx.DiGraph, list[tuple[str, str]]]:
     removed: list[tuple[str, str]] = []
     state: dict[str, int] = {}  # 1 on the DFS stack, 2 done
     for root in sorted(graph):
+        check_time()
         if root in state:
             continue
         state[root] = 1
@@ -326,6 +368,7 @@ def spc(dag: nx.DiGraph) -> dict[tuple[str, str], int]:
     order = list(nx.lexicographical_topological_sort(dag))
     into: dict[str, int] = {}
     for v in order:
+        check_time()
         preds = list(dag.predecessors(v))
         into[v] = sum(into[u] for u in preds) if preds else 1
     out_of: dict[str, int] = {}
@@ -340,6 +383,7 @@ def _best_into(dag: nx.DiGraph, weight: dict[tuple[str, str], int]) -> tuple[dic
     best: dict[str, int] = {}
     back: dict[str, str | None] = {}
     for v in nx.lexicographical_topological_sort(dag):
+        check_time()
         best[v], back[v] = 0, None
         for u in sorted(dag.predecessors(v)):
             total = best[u] + weight[(u, v)]
@@ -476,6 +520,7 @@ def pagerank(graph: nx.DiGraph, alpha: float = 0.85, tol: float = 1.0e-10, max_i
     dangling = [i for i, d in enumerate(outdeg) if d == 0]
     x = [1.0 / n] * n
     for _ in range(max_iter):
+        check_time()
         share = [alpha * x[i] / d if d else 0.0 for i, d in enumerate(outdeg)]
         base = (1.0 - alpha) / n + alpha * sum(x[i] for i in dangling) / n
         new = [base + sum(map(share.__getitem__, p)) for p in preds]
@@ -650,6 +695,7 @@ def descendant_impact(
     frontier: list[tuple[str, str]] = [(node_id, "full")]
     own_papers = {s for _t, s, _ in fetch_step(store, [node_id], "INTRODUCES", "in", min_trust)}
     for hop in range(1, depth + 1):
+        check_time()
         everyone = sorted(v for v, _ in frontier)
         things = sorted(v for v, s in frontier if _label(v) in ("Model", "Method"))
         papers = sorted(v for v, _ in frontier if _label(v) == "Paper")

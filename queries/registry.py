@@ -42,11 +42,12 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from graph.errors import LineageError, QueryError, StoreError, UnknownQueryError
+from graph.errors import LineageError, QueryError, QueryTimeoutError, StoreError, UnknownQueryError
 from graph.ids import InvalidIdError, normalize_id
 from graph.schema import CONTRAST_KINDS
 from graph.store import GraphStore, to_networkx
-from queries.analytics import ANALYTICS
+from queries import indexed
+from queries.analytics import ANALYTICS, time_bound
 from queries.hops import annotate
 from queries.licenses import drift_rows
 from queries.resolve import AmbiguousNodeError, resolve, resolve_all
@@ -241,7 +242,11 @@ def run_query(
     query = get_query(name)
     values = validate_params(query, params or {}, store)
     if isinstance(query, Analytic) and query.func is not None:
-        rows, graph = query.func(store, values)
+        try:
+            with time_bound(timeout):  # its own bound: ANALYTIC_TIMEOUT unless the caller gives one
+                rows, graph = query.func(store, values)
+        except QueryTimeoutError as exc:
+            raise named(query.name, exc) from None
         return QueryResult(query, values, rows, graph)
     rows = query_rows(store, query, values, timeout=timeout)
     ids = node_ids_of(query, values, rows)
@@ -257,7 +262,9 @@ def query_rows(
     the API where it needs rows without a subgraph."""
     engine = {**values, "contrast_kinds": list(CONTRAST_KINDS)}
     try:
-        rows = store.read(query.text(store.backend), engine, timeout=timeout, columns=query.engine_columns)
+        rows = indexed.answer(store, query, engine)  # the embedded store's graph index, if any
+        if rows is None:
+            rows = store.read(query.text(store.backend), engine, timeout=timeout, columns=query.engine_columns)
         everyone = None
         if query.reached and "via" in query.filled and values.get("since"):  # hops may pass older nodes
             everyone = store.read(query.text(store.backend), {**engine, "since": ""}, timeout=timeout)

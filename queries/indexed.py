@@ -1,0 +1,442 @@
+"""Saved queries answered from the embedded store's in-process graph index (graph/ladybug_index.py).
+
+Each function gives exactly the rows its ``.cypher`` file's ``// --- ladybug`` text gives (same
+filter, same order, same ties; the parity tests in tests/test_query_library.py run both), from
+the index's adjacency arrays, with node properties the index does not hold read from the store by
+primary key. Used only where the store offers a fresh index (:func:`answer`); anywhere else the
+Cypher runs as before. Why: on the engine these are scans of a whole table or walks through hubs
+(0.3-3 s at 1M edges, BENCHMARKS.md); here a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import heapq
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from graph.ladybug_index import GraphIndex, Half
+from graph.store import GraphStore
+from queries.spec import SavedQuery
+
+Rows = list[dict[str, Any]]
+Answer = Callable[[GraphIndex, GraphStore, dict[str, Any]], Rows | None]
+ANSWERS: dict[str, Answer] = {}
+#: The parameters each answer knows; a saved query whose header declares others (it changed
+#: since) is left to its Cypher rather than answered without them.
+PARAMS: dict[str, frozenset[str]] = {}
+
+
+def answers(name: str, params: str) -> Callable[[Answer], Answer]:
+    def register(func: Answer) -> Answer:
+        ANSWERS[name], PARAMS[name] = func, frozenset(params.split())
+        return func
+
+    return register
+
+
+def answer(store: GraphStore, query: SavedQuery, values: dict[str, Any]) -> Rows | None:
+    """The rows of ``query`` from the store's index, or None: no answer here (the store has no
+    index, it is not fresh, or this query, with these parameters, is not served from it)."""
+    func = ANSWERS.get(query.name)
+    index_of = getattr(store, "graph_index", None)
+    if func is None or index_of is None or PARAMS[query.name] != {p.name for p in query.params}:
+        return None
+    index = index_of()
+    return None if index is None else func(index, store, values)
+
+
+def _top(count: dict[int, int], index: GraphIndex, limit: int) -> list[int]:
+    """The ``limit`` nodes of highest count, ties by id: only those that can make it are sorted."""
+    if not count:
+        return []
+    floor = heapq.nlargest(limit, count.values())[-1]
+    ids = index.ids
+    return sorted((q for q, c in count.items() if c >= floor), key=lambda q: (-count[q], ids[q]))[:limit]
+
+
+# --- prior-works, derivative-works --------------------------------------------------------
+
+
+def _works(index: GraphIndex, store: GraphStore, values: dict[str, Any], half: Half) -> Rows:
+    ids, mt = values["ids"], values["min_trust"]
+    excluded = set(index.numbers(ids))
+    count: Counter[int] = Counter()
+    for p in excluded:  # distinct papers of the set: count(DISTINCT p)
+        count.update(set(half.ends(p, mt)) - excluded)
+    found = {q: c for q, c in count.items() if c >= values["min_count"]}
+    top = _top(found, index, values["limit"])
+    props = store.nodes([index.ids[q] for q in top])
+    return [
+        {
+            "id": index.ids[q],
+            "title": props[index.ids[q]].get("name"),
+            "published": props[index.ids[q]].get("published"),
+            "count": found[q],
+        }
+        for q in top
+    ]
+
+
+@answers("prior-works", "ids min_count min_trust limit")
+def prior_works(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
+    return _works(index, store, values, index.edges["CITES"].out)
+
+
+@answers("derivative-works", "ids min_count min_trust limit")
+def derivative_works(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
+    return _works(index, store, values, index.edges["CITES"].into)
+
+
+# --- co-citation, bibliographic coupling -------------------------------------------------------
+
+
+def _pairs(index: GraphIndex, store: GraphStore, values: dict[str, Any], first: Half, second: Half) -> Rows:
+    """Papers q joined to p through a middle paper c (p -first- c -second- q), with the sorted cs."""
+    p, mt = index.pos[values["id"]], values["min_trust"]
+    simple = len(index.edges["CITES"].kinds) == 1  # no kinds: no two edges join the same pair
+    middle = {c: second.ends(c, mt) for c in set(first.ends(p, mt))}
+    count: Counter[int] = Counter()
+    for qs in middle.values():  # each c once per q: count(DISTINCT c)
+        count.update(qs if simple else set(qs))
+    count.pop(p, None)
+    top = _top(count, index, values["limit"])
+    ids = index.ids
+    via: dict[int, list[str]] = {q: [] for q in top}
+    wanted = set(top)
+    for c, qs in middle.items():
+        for q in wanted.intersection(qs):
+            via[q].append(ids[c])
+    props = store.nodes([ids[q] for q in top])
+    return [
+        {
+            "id": ids[q],
+            "title": props[ids[q]].get("name"),
+            "published": props[ids[q]].get("published"),
+            "count": count[q],
+            "via": sorted(via[q]),
+        }
+        for q in top
+    ]
+
+
+@answers("co-citation", "id min_trust limit")
+def co_citation(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
+    cites = index.edges["CITES"]
+    return _pairs(index, store, values, cites.into, cites.out)
+
+
+@answers("bibliographic-coupling", "id min_trust limit")
+def bibliographic_coupling(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
+    cites = index.edges["CITES"]
+    return _pairs(index, store, values, cites.out, cites.into)
+
+
+# --- top-influential, overview ------------------------------------------------------------
+
+
+def _in_count(adj: Any, n: int, min_trust: int) -> list[int]:
+    """Each node's in-edges of this type with trust >= ``min_trust``."""
+    count = [0] * n
+    for v, c in Counter(adj.out.passing(min_trust)).items():
+        count[v] = c
+    return count
+
+
+@answers("top-influential", "label min_trust limit")
+def top_influential(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
+    mt = values["min_trust"]
+    key = ("top-influential", mt)
+    if key not in index.cache:  # every node's counts, ranked once per index
+        n = len(index.ids)
+        direct = _in_count(index.edges["CITES"], n, mt)
+        built_on = _in_count(index.edges["BUILDS_ON"], n, mt)
+        intro = index.edges["INTRODUCES"].into
+        ranked = []
+        for v in range(n):
+            if index.ids[v] is None:
+                continue
+            via_paper = sum(direct[x] for x in intro.ends(v)) if intro.start[v] < intro.start[v + 1] else 0
+            if direct[v] + via_paper + built_on[v] > 0:
+                ranked.append((-(direct[v] + via_paper), -built_on[v], index.ids[v], v))
+        ranked.sort()
+        index.cache[key] = ranked
+    label = values["label"]
+    wanted = ("Paper", "Model", "Method") if label == "any" else (label,)
+    rows = []
+    for minus_citations, minus_built_on, node_id, v in index.cache[key]:
+        if index.labels[v] in wanted:
+            rows.append(
+                {
+                    "id": node_id,
+                    "name": index.names[v],
+                    "label": index.labels[v],
+                    "citations": -minus_citations,
+                    "built_on": -minus_built_on,
+                }
+            )
+            if len(rows) == values["limit"]:
+                break
+    return rows
+
+
+@answers("overview", "min_trust limit")
+def overview(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
+    mt = values["min_trust"]
+    key = ("overview", mt)
+    if key not in index.cache:
+        found: set[int] = set()
+        for etype in ("BUILDS_ON", "INTRODUCES"):
+            for half in (index.edges[etype].out, index.edges[etype].into):
+                found.update(half.passing(mt))  # the far ends of the edges: every node with one
+        index.cache[key] = sorted(found, key=lambda v: (index.labels[v] or "", index.ids[v]))
+    return [
+        {"id": index.ids[v], "name": index.names[v], "label": index.labels[v]}
+        for v in index.cache[key][: values["limit"]]
+    ]
+
+
+# --- search -------------------------------------------------------------------------------
+
+LABEL_ORDER = {"Model": 0, "Method": 1, "Paper": 2}
+
+
+def _search_texts(index: GraphIndex) -> tuple[str, list[int], list[int], list[list[str]]]:
+    """Every node's searchable texts (aliases, name, id) lower-cased, joined by NUL into one
+    string that ``str.find`` scans at C speed; with where each text starts and whose it is."""
+    if "search" not in index.cache:
+        texts: list[str] = []
+        owner: list[int] = []
+        per_node: list[list[str]] = [[] for _ in index.ids]
+        for v, node_id in enumerate(index.ids):
+            if node_id is None:
+                continue
+            mine = [t.lower() for t in [*(index.aliases[v] or []), index.names[v] or "", node_id]]
+            per_node[v] = mine
+            texts += mine
+            owner += [v] * len(mine)
+        starts, at = [], 0
+        for t in texts:
+            starts.append(at)
+            at += len(t) + 1
+        index.cache["search"] = ("\0".join(texts), starts, owner, per_node)
+    return index.cache["search"]
+
+
+def _rank(texts: list[str], q: str) -> int | None:
+    best = None
+    for t in texts:
+        if q not in t:
+            continue
+        rank = 0 if t == q or t.endswith(":" + q) else 1 if t.startswith(q) or (":" + q) in t else 2
+        best = rank if best is None else min(best, rank)
+    return best
+
+
+@answers("search", "q limit")
+def search(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows | None:
+    q = values["q"].lower()
+    if not q or "\0" in q or not q.isascii():  # the engine's own lower() and matching decide these
+        return None
+    big, starts, owner, per_node = _search_texts(index)
+    found: dict[int, int] = {}
+    at = big.find(q)
+    while at >= 0:
+        k = bisect_right(starts, at) - 1
+        v = owner[k]
+        if v not in found:
+            found[v] = _rank(per_node[v], q) or 0
+        at = big.find(q, starts[k + 1]) if k + 1 < len(starts) else -1  # on from the next text
+    order = sorted(
+        found,
+        key=lambda v: (found[v], LABEL_ORDER.get(index.labels[v] or "", 3), len(index.names[v] or ""), index.ids[v]),
+    )
+    return [
+        {
+            "id": index.ids[v],
+            "name": index.names[v],
+            "label": index.labels[v],
+            "aliases": list(index.aliases[v] or []),
+            "rank": found[v],
+        }
+        for v in order[: values["limit"]]
+    ]
+
+
+# --- neighbourhood, path ------------------------------------------------------------------
+
+
+@answers("neighbourhood", "id depth limit")
+def neighbourhood(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
+    """Breadth first over every edge type, both ways; a level is read only while the nearer ones
+    hold fewer than the limit (the rows are ordered by depth, so a deeper one could not make it)."""
+    start, limit = index.pos[values["id"]], values["limit"]
+    halves = [h for adj in index.edges.values() for h in (adj.out, adj.into)]
+    seen, frontier, found = {start}, {start}, []
+    for depth in range(1, values["depth"] + 1):
+        if len(found) >= limit or not frontier:
+            break
+        reached: set[int] = set()
+        for v in frontier:
+            for half in halves:
+                reached.update(half.ends(v))
+        frontier = reached - seen
+        seen |= frontier
+        found += sorted((depth, index.ids[w], w) for w in frontier)
+    return [
+        {"id": node_id, "name": index.names[w], "label": index.labels[w], "depth": depth}
+        for depth, node_id, w in found[:limit]
+    ]
+
+
+PATH_TYPES = ("BUILDS_ON", "INTRODUCES", "CITES")
+Hop = tuple[int, str]  # (the node at the other end, the hop's kind as rows show it)
+
+
+def _hops(index: GraphIndex, contrast: bool, contrast_kinds: list[str]) -> Callable[[int], list[Hop]]:
+    """The hops out of a node across the path's edge types, either direction, one per edge."""
+    kept = []
+    for etype in PATH_TYPES:
+        adj = index.edges[etype]
+        allowed = [contrast or (k or "") not in contrast_kinds for k in adj.kinds]
+        shown = [k if etype == "BUILDS_ON" else etype.lower() for k in adj.kinds]
+        kept += [(half, allowed, shown) for half in (adj.out, adj.into)]
+
+    def degree(v: int) -> int:
+        return sum(half.start[v + 1] - half.start[v] for half, _a, _s in kept)
+
+    def hops(v: int) -> list[Hop]:
+        out = []
+        for half, allowed, shown in kept:
+            nbr, kind = half.nbr, half.kind
+            out += [(nbr[i], shown[kind[i]]) for i in half.at(v) if allowed[kind[i]]]
+        return out
+
+    def ends(v: int) -> list[int]:
+        out: list[int] = []
+        for half, allowed, _shown in kept:
+            a, b = half.start[v], half.start[v + 1]
+            if a == b:
+                continue
+            if all(allowed):
+                out += half.nbr[a:b]
+            else:
+                out += [w for w, k in zip(half.nbr[a:b], half.kind[a:b], strict=True) if allowed[k]]
+        return out
+
+    hops.degree = degree  # type: ignore[attr-defined]
+    hops.ends = ends  # type: ignore[attr-defined]
+    return hops
+
+
+@answers("path", "source target max_hops limit contrast")
+def path(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
+    """Every shortest path (one per sequence of edges), by breadth-first search from both ends at
+    once, always widening the side whose next level is cheaper: the first level where they meet
+    gives the length. Only distances are kept while searching; the hops of the few paths found
+    are read back from them."""
+    s, t = index.pos[values["source"]], index.pos[values["target"]]
+    if s == t:
+        return []
+    hops = _hops(index, values["contrast"] == "yes", values["contrast_kinds"])
+    dist = ({s: 0}, {t: 0})
+    frontier = ([s], [t])
+    levels: tuple[list[list[int]], list[list[int]]] = ([[s]], [[t]])
+    level = [0, 0]
+    meet: list[int] = []
+    while frontier[0] and frontier[1] and level[0] + level[1] < values["max_hops"]:
+        # widen the side whose next level costs less to read (its edges, not its nodes: next to
+        # a paper cited 21k times a few nodes have many edges)
+        cost = [sum(map(hops.degree, f)) for f in frontier]  # type: ignore[attr-defined]
+        side = 0 if cost[0] <= cost[1] else 1
+        level[side] += 1
+        d, now, nxt = dist[side], level[side], []
+        for v in frontier[side]:
+            for w in hops.ends(v):  # type: ignore[attr-defined]
+                if w not in d:
+                    d[w] = now
+                    nxt.append(w)
+        frontier[side][:] = nxt
+        levels[side].append(nxt)
+        # No node was on both sides before this level, so every path is at least as long as
+        # the two levels together, and a node met now lies on one that long: all are shortest.
+        meet = [w for w in nxt if w in dist[1 - side]]
+        if meet:
+            break
+    if not meet:
+        return []
+
+    memo: dict[tuple[int, int], list[tuple[list[int], list[str]]]] = {}
+
+    def before(v: int, side: int) -> list[Hop]:
+        """The hops from ``v`` to the nodes one level nearer its side's end, read from whichever
+        end has fewer edges (``v`` may be a hub that the level before reached by one edge)."""
+        nearer = levels[side][dist[side][v] - 1]
+        if hops.degree(v) <= sum(map(hops.degree, nearer)):  # type: ignore[attr-defined]
+            d = dist[side]
+            return [(u, kind) for u, kind in hops(v) if d.get(u) == d[v] - 1]
+        return [(u, kind) for u in nearer for w, kind in hops(u) if w == v]
+
+    def walk(v: int, side: int) -> list[tuple[list[int], list[str]]]:
+        """Paths from ``v`` down one side's levels to its end: nodes (``v`` first) and kinds."""
+        if dist[side][v] == 0:
+            return [([v], [])]
+        if (v, side) not in memo:
+            memo[v, side] = [([v, *ns], [kind, *ks]) for u, kind in before(v, side) for ns, ks in walk(u, side)]
+        return memo[v, side]
+
+    found = []
+    for m in meet:
+        for back_nodes, back_kinds in walk(m, 0):  # m ... s
+            for on_nodes, on_kinds in walk(m, 1):  # m ... t
+                nodes = [*reversed(back_nodes), *on_nodes[1:]]
+                found.append((nodes, [*reversed(back_kinds), *on_kinds]))
+    ids = index.ids
+    rows = [
+        {"hops": len(kinds), "ids": [ids[v] for v in nodes], "names": [index.names[v] for v in nodes], "kinds": kinds}
+        for nodes, kinds in found
+    ]
+    rows.sort(key=lambda r: (r["hops"], " ".join(r["ids"]), " ".join(k or "" for k in r["kinds"])))
+    return rows[: values["limit"]]
+
+
+# --- one hop ------------------------------------------------------------------------------
+# The engine plans a pattern over an empty rel table (no TRAINED_ON edges yet) as a scan of
+# every node: ~60-90 ms at 1M edges for no rows (BENCHMARKS.md, issue 27).
+
+
+@answers("dataset-models", "id min_trust")
+def dataset_models(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
+    half = index.edges["TRAINED_ON"].into
+    d = index.pos[values["id"]]
+    found = [(half.nbr[i], int(half.trust[i])) for i in half.at(d) if half.trust[i] >= values["min_trust"]]
+    props = store.nodes([index.ids[m] for m, _ in found])
+    rows = [
+        {
+            "id": index.ids[m],
+            "name": props[index.ids[m]].get("name"),
+            "date": props[index.ids[m]].get("date"),
+            "trust": trust,
+        }
+        for m, trust in found
+    ]
+    return sorted(rows, key=lambda r: (r["date"] or "9999-12-31", r["id"]))
+
+
+@answers("trained-on", "id min_trust")
+def trained_on(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
+    half = index.edges["TRAINED_ON"].out
+    m = index.pos[values["id"]]
+    found = [(half.nbr[i], int(half.trust[i])) for i in half.at(m) if half.trust[i] >= values["min_trust"]]
+    props = store.nodes([index.ids[d] for d, _ in found])
+    rows = [
+        {
+            "id": index.ids[d],
+            "name": props[index.ids[d]].get("name"),
+            "hf_id": props[index.ids[d]].get("hf_id"),
+            "trust": trust,
+        }
+        for d, trust in found
+    ]
+    return sorted(rows, key=lambda r: r["id"])

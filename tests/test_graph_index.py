@@ -1,0 +1,158 @@
+"""The embedded store's graph index (graph/ladybug_index.py) never answers from an old graph.
+
+Saved queries served from the index must give, after any write (a batch, a bulk load, a clear,
+another process), exactly what the store holds: the same rows as the query's own Cypher. The
+behaviour is checked on both backends (Neo4j has no index: the answers are the reference); the
+index's own bookkeeping on the embedded store only.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from graph.backends import open_store
+from graph.schema import Edge, Method, Model, Paper, Provenance
+from graph.store import GraphStore, prepare_records, upsert
+from queries import indexed
+from queries.registry import registry, run_query
+
+ROOT = Path(__file__).resolve().parents[1]
+PROV = [Provenance(source="edge_list", evidence="test", confidence=1.0, retrieved="2026-12-01")]
+
+
+def paper(n: int) -> Paper:
+    return Paper(id=f"arxiv:2301.{n:05d}", title=f"Paper {n}", published="2023-01-01", categories=["cs.CL"])
+
+
+def cites(a: int, b: int) -> Edge:
+    return Edge(type="CITES", source=f"arxiv:2301.{a:05d}", target=f"arxiv:2301.{b:05d}", provenance=PROV)
+
+
+def small_graph() -> list:
+    """Papers 1 and 2 both cite 10 and 11; paper 3 cites 10; a model introduced by paper 1."""
+    return [
+        *(paper(n) for n in (1, 2, 3, 10, 11)),
+        cites(1, 10),
+        cites(1, 11),
+        cites(2, 10),
+        cites(2, 11),
+        cites(3, 10),
+        Model(id="model:tiny", name="Tiny"),
+        Edge(type="INTRODUCES", source="arxiv:2301.00001", target="model:tiny", provenance=PROV),
+    ]
+
+
+def rows(store: GraphStore, name: str, **params: object) -> list[dict]:
+    return run_query(store, name, params).rows
+
+
+def ids(store: GraphStore, name: str, **params: object) -> list[str]:
+    return [r["id"] for r in rows(store, name, **params)]
+
+
+def test_answers_follow_each_write_batch(store) -> None:
+    upsert(store, small_graph())
+    assert [(r["id"], r["count"]) for r in rows(store, "co-citation", id="arxiv:2301.00010")] == [
+        ("arxiv:2301.00011", 2)
+    ]
+    assert ids(store, "search", q="paper 4") == []
+    store.write_batch([paper(4)], [cites(4, 10), cites(4, 11), cites(4, 1)])
+    assert [(r["id"], r["count"], r["via"]) for r in rows(store, "co-citation", id="arxiv:2301.00010")] == [
+        ("arxiv:2301.00011", 3, ["arxiv:2301.00001", "arxiv:2301.00002", "arxiv:2301.00004"]),
+        ("arxiv:2301.00001", 1, ["arxiv:2301.00004"]),
+    ]
+    assert ids(store, "search", q="paper 4") == ["arxiv:2301.00004"]
+    assert ids(store, "derivative-works", ids="arxiv:2301.00001") == ["arxiv:2301.00004"]
+    top = rows(store, "top-influential", label="Paper", limit=2)
+    assert [(r["id"], r["citations"]) for r in top] == [("arxiv:2301.00010", 4), ("arxiv:2301.00011", 3)]
+
+
+def test_answers_follow_a_bulk_load_and_a_clear(store) -> None:
+    upsert(store, small_graph())
+    assert ids(store, "overview") == ["model:tiny", "arxiv:2301.00001"]
+    with store.bulk() as write:
+        write(
+            prepare_records(
+                [
+                    Method(id="method:m", name="M"),
+                    Edge(type="INTRODUCES", source="arxiv:2301.00003", target="method:m", provenance=PROV),
+                ]
+            )
+        )
+    assert ids(store, "overview") == ["method:m", "model:tiny", "arxiv:2301.00001", "arxiv:2301.00003"]
+    store.clear()
+    assert ids(store, "overview") == []
+    assert rows(store, "top-influential") == []
+    assert ids(store, "search", q="paper") == []
+
+
+def test_index_answers_are_the_cypher_answers(curated_store) -> None:
+    """Every query the index serves, with its example parameters, on the curated lineage."""
+    if curated_store.backend != "ladybug":
+        pytest.skip("only the embedded store has a graph index")
+    served = [q for q in registry().values() if q.name in indexed.ANSWERS]
+    assert served
+    for q in served:
+        example = dict(pair.split("=", 1) for pair in q.example.split()[3:])
+        curated_store.use_index = True
+        with_index = run_query(curated_store, q.name, example)
+        curated_store.use_index = False
+        try:
+            cypher = run_query(curated_store, q.name, example)
+        finally:
+            curated_store.use_index = True
+        assert with_index.rows == cypher.rows, q.name
+        assert sorted(with_index.graph.edges(keys=True, data=True)) == sorted(cypher.graph.edges(keys=True, data=True))
+
+
+def test_a_write_makes_the_index_stale_until_the_next_query(tmp_path) -> None:
+    store = open_store("ladybug", path=tmp_path / "db.lbug")
+    try:
+        upsert(store, small_graph())
+        assert store.graph_index(build=False) is None  # built only when a query wants it
+        rows(store, "co-citation", id="arxiv:2301.00010")
+        built = store.graph_index(build=False)
+        assert built is not None
+        store.write_batch([paper(5)], [cites(5, 10)])
+        assert store.graph_index(build=False) is None  # stale: never handed out
+        rows(store, "co-citation", id="arxiv:2301.00010")
+        assert store.graph_index(build=False) is not built
+    finally:
+        store.close()
+
+
+def test_another_process_write_is_seen(tmp_path) -> None:
+    """A load in another process (the CLI) while this one (a server) has used the index: once
+    the store is open again, the answers include what that process wrote."""
+    path = tmp_path / "db.lbug"
+    store = open_store("ladybug", path=path)
+    upsert(store, small_graph())
+    assert ids(store, "prior-works", ids="arxiv:2301.00003") == ["arxiv:2301.00010"]
+    store.close()
+    writer = textwrap.dedent(
+        f"""
+        import sys
+        sys.path.insert(0, {str(ROOT)!r})
+        sys.path.insert(0, {str(ROOT / "tests")!r})
+        from graph.backends import open_store
+        from test_graph_index import cites
+        store = open_store("ladybug", path={str(path)!r})
+        store.write_batch([], [cites(3, 11), cites(3, 1)])
+        store.close()
+        """
+    )
+    subprocess.run([sys.executable, "-c", writer], check=True, timeout=120)
+    store = open_store("ladybug", path=path, read_only=True)
+    try:
+        assert ids(store, "prior-works", ids="arxiv:2301.00003") == [
+            "arxiv:2301.00001",
+            "arxiv:2301.00010",
+            "arxiv:2301.00011",
+        ]
+    finally:
+        store.close()
