@@ -231,6 +231,8 @@ def test_method_tags_name_curated_methods() -> None:
         "lora": "method:lora",
         "qlora": "method:qlora",
         "reward-model": "method:reward-model",
+        "orpo": "method:orpo",  # curated since issue 26
+        "kto": "method:kto",  # curated since issue 26
     }
 
 
