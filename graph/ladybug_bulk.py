@@ -39,7 +39,7 @@ import pyarrow.parquet as pq
 from graph import ladybug_index
 from graph import ladybug_provenance as provenance
 from graph.errors import StoreError
-from graph.ladybug_write import EmbeddedTarget, LadybugWrite, store_table
+from graph.ladybug_write import EmbeddedTarget, LadybugWrite, in_table_order, store_table
 from graph.schema import EdgeType
 from graph.store import Batch, BatchPlan, KnownRows, LoadReport
 
@@ -145,6 +145,7 @@ class StagedGroup(LadybugWrite):
             self.staged_provenance.update(fresh)
 
     def _append(self, table: str, data: pa.Table) -> None:
+        data = in_table_order(self.store, table, data)
         writer = self.writers.get(table)
         if writer is None:
             writer = self.writers[table] = pq.ParquetWriter(

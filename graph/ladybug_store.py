@@ -106,6 +106,15 @@ class LadybugStore(BatchWriter):
                 f"the embedded store at {path} was written by an older version (edge provenance or node columns); "
                 "open it once without read-only (any lineage command that writes) to move it over"
             )
+        #: The Node table's columns in the table's own order: a store older than a column got it
+        #: appended at the end, and COPY reads a file's columns by position.
+        self.node_order = self._node_order()
+
+    def _node_order(self) -> list[str]:
+        try:
+            return [r["name"] for r in self.rows("CALL table_info('Node') RETURN name")]
+        except RuntimeError:  # no Node table (a read-only handle on an empty directory): nothing to write
+            return list(NODE_COLUMNS)
 
     def _missing_node_columns(self) -> list[str]:
         tables = {r["name"] for r in self.rows("CALL show_tables() RETURN name")}

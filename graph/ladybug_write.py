@@ -46,6 +46,7 @@ class EmbeddedTarget(Protocol):
     lock: AbstractContextManager[Any]
     staging_dir: Path
     staging_prefix: str
+    node_order: list[str]
 
     def rows(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]: ...
     def nodes(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]: ...
@@ -115,11 +116,19 @@ class LadybugWrite(WriteSession):
         fd, tmp = tempfile.mkstemp(prefix=f"{store.staging_prefix}{table}-", suffix=".parquet", dir=store.staging_dir)
         os.close(fd)
         try:
-            pq.write_table(store_table(table, rows), tmp, compression="none")
+            pq.write_table(in_table_order(store, table, store_table(table, rows)), tmp, compression="none")
             # COPY takes no parameter for a file; the path is our own mkstemp name, not input.
             store.connection.execute(f"COPY {table} FROM '{tmp}'")
         finally:
             os.unlink(tmp)
+
+
+def in_table_order(store: EmbeddedTarget, table: str, data: pa.Table) -> pa.Table:
+    """``data`` with its columns in the order of the store's table: COPY maps a file's columns by
+    position, and a store migrated from an older schema has its newer columns last."""
+    if table != "Node" or data.column_names == store.node_order:
+        return data
+    return data.select(store.node_order)
 
 
 def batch_tables(batch: Batch) -> dict[str, pa.Table]:

@@ -339,6 +339,44 @@ def test_an_older_embedded_store_opens_with_the_new_table_and_column(tmp_path) -
     }
 
 
+#: Node columns added after the first release of the embedded store's layout, in the middle of
+#: NODE_COLUMNS: a store from before them gets them appended at the end of its table.
+LATER_COLUMNS = ("license", "license_name", "downloads", "likes", "pipeline_tag", "library", "date_source")
+
+
+def test_a_store_from_before_the_hub_columns_loads_the_curated_lineage_and_a_snapshot(tmp_path) -> None:
+    """COPY maps a file's columns by position: after the migration appends the new columns, new
+    rows must land in the right ones (a session-10 store failed `lineage demo` with "could not
+    convert 'Not from the seeds…' to INT64")."""
+    from loaders.arxiv_snapshot import load_snapshot
+
+    path = tmp_path / "old.lbug"
+    db = ladybug.Database(str(path))
+    conn = ladybug.Connection(db)
+    for stmt in _ddl():
+        for column in LATER_COLUMNS:
+            stmt = stmt.replace(f", {column} {NODE_COLUMNS[column]}", "")
+        conn.execute(stmt)
+    conn.close()
+    db.close()
+
+    store = open_store("ladybug", path=path)
+    try:
+        later = [c for c in NODE_COLUMNS if c in LATER_COLUMNS]
+        order = [r["name"] for r in store.rows("CALL table_info('Node') RETURN name")]
+        assert order[-len(later) :] == later != list(NODE_COLUMNS)[-len(later) :]  # appended last
+        load_curated(store)  # single batches: LadybugWrite._copy
+        llama = store.nodes(["model:llama-2"])["model:llama-2"]
+        assert (llama["license"], llama["name"]) == ("llama2", "Llama 2")
+        assert store.nodes(["model:zephyr-7b"])["model:zephyr-7b"]["date_source"] == "paper:arxiv:2310.16944"
+        report = load_snapshot(store, FIXTURES / "arxiv_snapshot" / "sample.jsonl", categories=None)  # staged bulk COPY
+        assert report.nodes_added > 200 and not report.failures
+        paper = store.nodes(["arxiv:0704.0001"])["arxiv:0704.0001"]
+        assert paper["title"].startswith("Calculation of prompt diphoton") and paper["published"] == "2007-04-02"
+    finally:
+        store.close()
+
+
 @pytest.mark.parametrize("fmt", ["json", "csv", "cypher"])
 def test_exports_keep_dataset_nodes_and_dates(loaded, tmp_path, fmt) -> None:
     graph = run_query(loaded, "dataset-models", {"id": "dataset:HuggingFaceH4/ultrafeedback_binarized"}).graph
