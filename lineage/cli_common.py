@@ -114,6 +114,25 @@ def progress_bar(label: str, unit: str = "papers") -> Iterator[Any]:
         yield tick
 
 
+@contextmanager
+def count_bar(label: str) -> Iterator[Any]:
+    """A rich bar for loaders that report ``tick(done, total, what)`` (the Hub crawl's repos,
+    grow's steps) on a terminal; ``None`` (quiet) when output is piped or captured."""
+    if not console.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[what]}"))
+    with Progress(*columns, TimeElapsedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task(label, total=None, what="")
+
+        def tick(done: int, total: int, what: str) -> None:
+            bar.update(task, completed=done, total=total, what=what)
+
+        yield tick
+
+
 def summarise(report: Any, what: str, limit: int | None = None) -> None:
     """A load's whole summary: the counts, what was skipped and why, its notes, disagreements
     with curated data (arXiv loads), then the failures and the exit status (:func:`end_load`)."""

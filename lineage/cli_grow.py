@@ -6,32 +6,12 @@ The orchestration is :mod:`loaders.grow`; it and the loaders are imported inside
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from lineage.cli_common import EXIT_PARTIAL, console, err, opened
-
-
-@contextmanager
-def _bar() -> Iterator[Any]:
-    """A rich progress bar over grow's steps on a terminal; ``None`` when output is piped or captured."""
-    if not console.is_terminal:
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    columns = (TextColumn("grow"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[what]}"))
-    with Progress(*columns, TimeElapsedColumn(), console=console, transient=True) as bar:
-        task = bar.add_task("grow", total=None, what="")
-
-        def tick(done: int, total: int, what: str) -> None:
-            bar.update(task, completed=done, total=total, what=what)
-
-        yield tick
+from lineage.cli_common import EXIT_PARTIAL, console, count_bar, err, opened
 
 
 def grow_cmd(
@@ -95,7 +75,7 @@ def grow_cmd(
         hub=HubClient(hub_cache or data_home() / "hf-hub-cache"),
         citation_source=source,  # type: ignore[arg-type]
     )
-    with opened(ctx) as store, _bar() as tick:
+    with opened(ctx) as store, count_bar("grow") as tick:
         report = grow(
             store,
             seed,

@@ -6,32 +6,12 @@ The loader (:mod:`loaders.hf_hub`) and ``huggingface_hub`` are imported inside t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from lineage.cli_common import console, err, opened
-
-
-@contextmanager
-def _bar() -> Iterator[Any]:
-    """A rich progress callback on a terminal; ``None`` (quiet) when output is piped or captured."""
-    if not console.is_terminal:
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    columns = (TextColumn("Hub"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[repo]}"))
-    with Progress(*columns, TimeElapsedColumn(), console=console, transient=True) as bar:
-        task = bar.add_task("hf", total=None, repo="")
-
-        def tick(done: int, bound: int, repo: str) -> None:
-            bar.update(task, completed=done, total=bound, repo=repo)
-
-        yield tick
+from lineage.cli_common import count_bar, err, opened
 
 
 def load_hf_cmd(
@@ -89,7 +69,7 @@ def load_hf_cmd(
 
     client = HubClient(cache or data_home() / "hf-hub-cache", min_interval=1.0 / rate, offline=offline)
     direction = "down" if down else "up"
-    with opened(ctx) as store, _bar() as tick:
+    with opened(ctx) as store, count_bar("Hub") as tick:
         report = load_hf_hub(
             store,
             repo,
