@@ -406,37 +406,32 @@ def path(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
 # every node: ~60-90 ms at 1M edges for no rows (BENCHMARKS.md, issue 27).
 
 
+def _trained_on(index: GraphIndex, store: GraphStore, values: dict[str, Any], into: bool) -> list[tuple[dict, int]]:
+    """``(stored row, trust)`` of each TRAINED_ON neighbour of ``values["id"]`` at ``min_trust`` or
+    above: the models trained on a dataset (``into``) or the datasets a model was trained on."""
+    half = index.edges["TRAINED_ON"].into if into else index.edges["TRAINED_ON"].out
+    found = [
+        (index.ids[half.nbr[i]], int(half.trust[i]))
+        for i in half.at(index.pos[values["id"]])
+        if half.trust[i] >= values["min_trust"]
+    ]
+    props = store.nodes([node for node, _ in found])
+    return [({"id": node, **props[node]}, trust) for node, trust in found]
+
+
 @answers("dataset-models", "id min_trust")
 def dataset_models(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
-    half = index.edges["TRAINED_ON"].into
-    d = index.pos[values["id"]]
-    found = [(half.nbr[i], int(half.trust[i])) for i in half.at(d) if half.trust[i] >= values["min_trust"]]
-    props = store.nodes([index.ids[m] for m, _ in found])
     rows = [
-        {
-            "id": index.ids[m],
-            "name": props[index.ids[m]].get("name"),
-            "date": props[index.ids[m]].get("date"),
-            "trust": trust,
-        }
-        for m, trust in found
+        {"id": n["id"], "name": n.get("name"), "date": n.get("date"), "trust": trust}
+        for n, trust in _trained_on(index, store, values, into=True)
     ]
     return sorted(rows, key=lambda r: (r["date"] or "9999-12-31", r["id"]))
 
 
 @answers("trained-on", "id min_trust")
 def trained_on(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
-    half = index.edges["TRAINED_ON"].out
-    m = index.pos[values["id"]]
-    found = [(half.nbr[i], int(half.trust[i])) for i in half.at(m) if half.trust[i] >= values["min_trust"]]
-    props = store.nodes([index.ids[d] for d, _ in found])
     rows = [
-        {
-            "id": index.ids[d],
-            "name": props[index.ids[d]].get("name"),
-            "hf_id": props[index.ids[d]].get("hf_id"),
-            "trust": trust,
-        }
-        for d, trust in found
+        {"id": n["id"], "name": n.get("name"), "hf_id": n.get("hf_id"), "trust": trust}
+        for n, trust in _trained_on(index, store, values, into=False)
     ]
     return sorted(rows, key=lambda r: r["id"])
