@@ -20,6 +20,23 @@ def use_bench_memory(env: MutableMapping[str, str]) -> None:
         env.setdefault(name, value)
 
 
+def worker_store(backend: str, tmp: str | Path) -> GraphStore:
+    """The store a load benchmark's worker process writes into: an emptied Neo4j at NEO4J_URI
+    (the parent started it), or a fresh embedded store in ``tmp`` with the configured buffer pool."""
+    if backend == "neo4j":
+        store = open_store(
+            "neo4j",
+            uri=os.environ["NEO4J_URI"],
+            user=os.environ.get("NEO4J_USERNAME", "neo4j"),
+            password=os.environ.get("NEO4J_PASSWORD"),
+        )
+        store.clear()
+        return store
+    from lineage.settings import Settings
+
+    return open_store("ladybug", path=Path(tmp) / "bench.lbug", buffer_pool_mb=Settings().buffer_pool_mb)
+
+
 def stores(neo4j: bool, embedded: bool = True) -> Iterator[tuple[str, Callable[[], GraphStore]]]:
     """Yield ``(backend, make_empty_store)``: embedded always; Neo4j when asked or NEO4J_URI is set.
 

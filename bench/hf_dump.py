@@ -75,22 +75,11 @@ def generate(path: Path, n: int, group: int = 10_000) -> None:
 def worker(backend: str, file: str, batch_size: int, tmp: str) -> None:
     import logging
 
-    from graph.backends import open_store
+    from bench.backends import worker_store
     from loaders.hf_dump import load_hf_dump
 
     logging.basicConfig(level=logging.INFO, format="# %(relativeCreated)8.0f ms %(message)s")
-    if backend == "neo4j":
-        store = open_store(
-            "neo4j",
-            uri=os.environ["NEO4J_URI"],
-            user=os.environ.get("NEO4J_USERNAME", "neo4j"),
-            password=os.environ.get("NEO4J_PASSWORD"),
-        )
-        store.clear()
-    else:
-        from lineage.settings import Settings
-
-        store = open_store("ladybug", path=Path(tmp) / "bench.lbug", buffer_pool_mb=Settings().buffer_pool_mb)
+    store = worker_store(backend, tmp)
     start = time.perf_counter()
     report = load_hf_dump(store, file, batch_size=batch_size, resume=False)
     seconds = time.perf_counter() - start

@@ -210,6 +210,7 @@ def generate(path: Path, n: int, seed: int = 7, llm_share: float = 0.8) -> None:
 def worker(backend: str, file: str, batch_size: int, tmp: str, workers: int | None, commit_rows: int | None) -> None:
     import logging
 
+    from bench.backends import worker_store
     from graph.backends import open_store
     from loaders.arxiv_snapshot import load_snapshot
 
@@ -223,18 +224,8 @@ def worker(backend: str, file: str, batch_size: int, tmp: str, workers: int | No
 
         server = Neo4jServer.start(Path(tmp) / "neo4j", password="bench-pass")
         store = open_store("neo4j", uri=server.uri, user=server.user, password=server.password, server=server)
-    elif backend == "neo4j":
-        store = open_store(
-            "neo4j",
-            uri=os.environ["NEO4J_URI"],
-            user=os.environ.get("NEO4J_USERNAME", "neo4j"),
-            password=os.environ.get("NEO4J_PASSWORD"),
-        )
-        store.clear()
     else:
-        from lineage.settings import Settings
-
-        store = open_store("ladybug", path=Path(tmp) / "bench.lbug", buffer_pool_mb=Settings().buffer_pool_mb)
+        store = worker_store(backend, tmp)
     papers = 0
 
     def tick(p) -> None:
