@@ -240,6 +240,21 @@ def path_paper_id(key: str) -> str | None:
     return f"s2:{key}" if re.fullmatch(r"[0-9a-f]{40}", key) else None
 
 
+def _citing(
+    cited: str, cited_key: Any, citers: Iterable[Any], where: str, when: dt.date, report: SourceReport
+) -> Iterator[tuple[str, dict[str, Any], Edge]]:
+    """``(citing id, citing record, CITES edge)`` for each resolvable citing paper of ``cited``
+    (a recorded paper's ``citations`` list or a page of ``/citations``)."""
+    for other in citers:
+        source = paper_node_id(other) if isinstance(other, dict) else None
+        if source is None or source == cited:
+            report.skip("citing papers S2 did not resolve")
+            continue
+        evidence = f"S2 paper {other['paperId']} references {cited_key} ({where})"
+        prov = Provenance(source=Source.semantic_scholar, evidence=evidence, retrieved=when)
+        yield source, other, Edge(type=EdgeType.CITES, source=source, target=cited, provenance=[prov])
+
+
 def _paper_answer(
     record: dict[str, Any], where: str, when: dt.date, report: SourceReport
 ) -> Iterator[tuple[str, dict[str, Any], Edge | None]]:
@@ -253,15 +268,8 @@ def _paper_answer(
     if refs is None and cited_by is None:
         report.skip("recorded papers without their references or citations")
     yield from citations(citing, record, refs or [], when, report)
-    for item in cited_by or []:
-        other = item.get("citingPaper", item) if isinstance(item, dict) else None
-        source = paper_node_id(other) if isinstance(other, dict) else None
-        if source is None or source == citing:
-            report.skip("citing papers S2 did not resolve")
-            continue
-        evidence = f"S2 paper {other['paperId']} references {record.get('paperId')} (citations of {where})"
-        prov = Provenance(source=Source.semantic_scholar, evidence=evidence, retrieved=when)
-        yield source, other, Edge(type=EdgeType.CITES, source=source, target=citing, provenance=[prov])
+    citers = [item.get("citingPaper", item) if isinstance(item, dict) else None for item in cited_by or []]
+    yield from _citing(citing, record.get("paperId"), citers, f"citations of {where}", when, report)
 
 
 def recorded_records(answer: Any, when: dt.date, report: SourceReport) -> list[tuple[str, dict[str, Any], Edge | None]]:
@@ -298,15 +306,8 @@ def recorded_records(answer: Any, when: dt.date, report: SourceReport) -> list[t
         if page.group(2) == "references":
             out += citations(own, {"paperId": unquote(page.group(1))}, items, when, report)
             return out
-        for item in items:
-            other = item.get("citingPaper") if isinstance(item, dict) else None
-            source = paper_node_id(other) if isinstance(other, dict) else None
-            if source is None or source == own:
-                report.skip("citing papers S2 did not resolve")
-                continue
-            evidence = f"S2 paper {other['paperId']} references {unquote(page.group(1))} ({where})"
-            prov = Provenance(source=Source.semantic_scholar, evidence=evidence, retrieved=when)
-            out.append((source, other, Edge(type=EdgeType.CITES, source=source, target=own, provenance=[prov])))
+        citers = [item.get("citingPaper") if isinstance(item, dict) else None for item in items]
+        out += _citing(own, unquote(page.group(1)), citers, where, when, report)
         return out
     if isinstance(data, dict) and data.get("paperId"):
         return list(_paper_answer(data, where, when, report))
