@@ -21,7 +21,7 @@ import networkx as nx
 
 # the format decision lives in graph.formats (no networkx); its names stay importable from here
 from graph.formats import FORMATS, SUFFIX, ExportError, choose_format, format_of  # noqa: F401
-from graph.schema import EDGE_COLUMNS, NODE_COLUMNS
+from graph.vocab import EDGE_COLUMNS, NODE_COLUMNS
 
 CONTENT_TYPE = {
     "graphml": "application/graphml+xml",

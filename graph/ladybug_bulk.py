@@ -40,8 +40,8 @@ from graph import ladybug_index
 from graph import ladybug_provenance as provenance
 from graph.errors import StoreError
 from graph.ladybug_write import EmbeddedTarget, LadybugWrite, in_table_order, store_table
-from graph.schema import EdgeType
 from graph.store import Batch, BatchPlan, KnownRows, LoadReport
+from graph.vocab import EdgeType
 
 #: Rows (nodes + edges) staged before a commit. The engine keeps a transaction's new rows in
 #: its buffer pool until the commit, so this bounds its memory (BENCHMARKS.md, session 8).

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from graph.schema import EdgeType
+from graph.vocab import EdgeType
 
 #: A counter of committed writes, kept in the store so that every process sees the same one.
 META_DDL = "CREATE NODE TABLE IF NOT EXISTS Meta(key STRING PRIMARY KEY, value INT64)"

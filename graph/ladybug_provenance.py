@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from graph.errors import StoreError
-from graph.schema import EDGE_COLUMNS
+from graph.vocab import EDGE_COLUMNS
 
 if TYPE_CHECKING:
     import pyarrow as pa

@@ -20,8 +20,8 @@ import pyarrow.parquet as pq
 
 from graph import ladybug_provenance as provenance
 from graph.ladybug_provenance import EDGE_RETURN, REL_COLUMNS, interned, rel_row
-from graph.schema import NODE_COLUMNS, EdgeType
 from graph.store import Batch, BatchPlan, EdgeKey
+from graph.vocab import NODE_COLUMNS, EdgeType
 from graph.write_session import WriteSession
 
 #: Ladybug column types as Arrow types, for the tables ``COPY`` reads.

@@ -25,9 +25,9 @@ from graph.errors import (
     StoreError,
     StoreUnavailableError,
 )
-from graph.schema import EDGE_COLUMNS, NODE_COLUMNS, NODE_LABELS, EdgeType
 from graph.store import Batch, BatchPlan, LoadReport, batch_by_batch, chunks, graph_counts, read_checkpoint
 from graph.store import degree_of as _degree
+from graph.vocab import EDGE_COLUMNS, NODE_COLUMNS, NODE_LABELS, EdgeType
 from graph.write_session import BatchWriter, WriteSession
 
 T = TypeVar("T")

@@ -19,10 +19,12 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from graph.errors import MissingEndpointError
-from graph.schema import EDGE_COLUMNS, Edge, EdgeType, Provenance, edge_row, merge_provenance, node_row, provenance_of
+from graph.vocab import EDGE_COLUMNS, EdgeType
 
 if TYPE_CHECKING:
     import networkx as nx
+
+    from graph.schema import Edge, Provenance
 
 EdgeKey = tuple[str, str, str, str]  # (type, source, target, kind)
 T = TypeVar("T")
@@ -105,6 +107,8 @@ class Batch:
         if before is None:
             self.edges[key] = row
         else:
+            from graph.schema import merge_provenance, provenance_of
+
             before.update(merge_provenance(provenance_of(before), list(provenance)))
         self.size += 1
         self.tables = None
@@ -311,6 +315,8 @@ def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 
 def prepare_batch(nodes: Sequence[Any], edges: Sequence[Edge], checkpoint: tuple[str, str] | None = None) -> Batch:
+    from graph.schema import edge_row, node_row  # pydantic: writes need it, a read never does
+
     batch = Batch(checkpoint=checkpoint)
     for node in nodes:
         batch.add_node(node_row(node))
@@ -377,6 +383,8 @@ def plan_batch(
 
     ``known`` (a bulk load's :class:`KnownRows`) answers for nodes it wrote with the same row.
     """
+    from graph.schema import merge_provenance, provenance_of
+
     report = LoadReport(batches=1)
     rows = batch.nodes
     hits = known.hits(batch) if known else set()
@@ -496,6 +504,8 @@ def upsert(
 
 def prepare_records(records: Sequence[Any], checkpoint: tuple[str, str] | None = None) -> Batch:
     """A mixed list of nodes and edges as one prepared batch."""
+    from graph.schema import Edge
+
     nodes = [r for r in records if not isinstance(r, Edge)]
     return prepare_batch(nodes, [r for r in records if isinstance(r, Edge)], checkpoint)
 

@@ -10,10 +10,12 @@ and opens its transaction in :meth:`BatchWriter.in_write`; the outline itself li
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from graph.schema import Edge
 from graph.store import Batch, BatchPlan, EdgeKey, KnownRows, LoadReport, as_batch, plan_batch, wanted_edges
+
+if TYPE_CHECKING:
+    from graph.schema import Edge
 
 
 class WriteSession:

@@ -7,19 +7,69 @@ group with the app's own global options that builds a subcommand (or sub-group, 
 when it is invoked; a help page lists the others from their docstrings alone. Commands are
 still registered the Typer way (``load_app.command("x")(mod.fn)``), and tests that hand the
 Typer app to ``CliRunner`` get Typer's full build as before.
+
+Typer (0.2x) converts every parameter, even one left out, through a pydantic ``TypeAdapter``
+built on first use: importing pydantic and building a dozen adapters was a fifth of a saved
+query's start-up. The commands built here convert what needs no pydantic (a missing value,
+text, a list of texts, a default already of its type) themselves (:class:`_Plain`) and leave
+everything else, and every error, to Typer's adapter.
 """
 
 from __future__ import annotations
 
 import copy
 import inspect
+import typing
+from dataclasses import dataclass
 from typing import Any
 
 import typer
 import typer.main as typer_main
 from typer._click import Command, Context, HelpFormatter
-from typer.core import TyperCommand, TyperGroup
+from typer._coercion import RuntimeParam, TypeDescriptor, build_runtime_param
+from typer.core import TyperCommand, TyperGroup, _TyperParameter
 from typer.models import CommandInfo, TyperInfo
+
+
+def _plain_params(params: list[Any]) -> list[Any]:
+    """``params``, each Typer parameter not yet converting given a :class:`_Plain` conversion."""
+    for param in params:
+        if isinstance(param, _TyperParameter) and param._runtime_param is None:
+            param._runtime_param = _Plain(param.type_descriptor.parameter_info, param.type_descriptor.annotation)
+    return params
+
+
+def _unchanged(descriptor: TypeDescriptor, value: Any) -> bool:
+    """Whether Typer's adapter would give ``value`` back as it is (text stays text, a list of
+    texts a list, a number of its declared type within its bounds)."""
+    info, annotation = descriptor.parameter_info, descriptor.annotation
+    if descriptor.file_annotation is not None or info.parser is not None:
+        return False
+    if annotation is str:
+        return type(value) is str
+    if typing.get_origin(annotation) is list and typing.get_args(annotation) == (str,):
+        return isinstance(value, (list, tuple)) and all(type(v) is str for v in value)
+    if annotation in (int, float) and type(value) is annotation and not info.clamp:
+        return (info.min is None or value >= info.min) and (info.max is None or value <= info.max)
+    return False
+
+
+@dataclass(frozen=True)
+class _Plain(RuntimeParam):
+    """Typer's conversion of one parameter, with Typer's own (pydantic) only where it changes the value."""
+
+    def _coerce_value(self, value: Any, param: Any, ctx: Context) -> Any:
+        descriptor = param.type_descriptor
+        if _unchanged(descriptor, value):
+            return list(value) if isinstance(value, tuple) else value
+        return build_runtime_param(descriptor)._coerce_value(value, param=param, ctx=ctx)
+
+
+class PlainCommand(TyperCommand):
+    """A Typer command whose parameters convert through :class:`_Plain`."""
+
+    def get_params(self, ctx: Context) -> list[Any]:
+        return _plain_params(super().get_params(ctx))
 
 
 class LazyGroup(TyperGroup):
@@ -27,6 +77,9 @@ class LazyGroup(TyperGroup):
 
     source: typer.Typer
     _listing = False
+
+    def get_params(self, ctx: Context) -> list[Any]:
+        return _plain_params(super().get_params(ctx))
 
     def _entries(self) -> dict[str, CommandInfo | TyperInfo]:
         entries: dict[str, CommandInfo | TyperInfo] = {}
@@ -48,8 +101,10 @@ class LazyGroup(TyperGroup):
         if self._listing:  # a help page needs the name and the first lines of help, nothing more
             return _placeholder(cmd_name, info, self.rich_markup_mode)
         if isinstance(info, CommandInfo):
+            plain = copy.copy(info)
+            plain.cls = PlainCommand if info.cls in (None, TyperCommand) else info.cls  # Typer's default: ours
             command: Command = typer_main.get_command_from_info(
-                info, pretty_exceptions_short=True, rich_markup_mode=self.rich_markup_mode
+                plain, pretty_exceptions_short=True, rich_markup_mode=self.rich_markup_mode
             )
         else:
             command = _lazy_group(info, self.rich_markup_mode)

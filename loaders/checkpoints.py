@@ -21,8 +21,8 @@ import datetime as dt
 import re
 from typing import Any
 
-from graph.schema import BuildKind, Edge, EdgeType, Provenance, Source
 from graph.store import GraphStore, LoadReport, upsert
+from graph.vocab import BuildKind, EdgeType, Source
 
 #: ``owner/name`` as the Hub writes repo ids (no spaces; letters, digits, ``_.-``).
 REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
@@ -61,6 +61,8 @@ def repo_index(store: GraphStore) -> dict[str, str]:
 def tie_checkpoints(store: GraphStore, retrieved: dt.date | None = None) -> LoadReport:
     """``variant_of`` edges from card nodes (``model:hf.*``) whose repo a curated model lists
     as its own, to that model. Idempotent; returns the load report (nothing to do: all zero)."""
+    from graph.schema import Edge, Provenance  # pydantic: here, not for the resolver's HF_PREFIX
+
     rows = store.read(_MODELS)
     claimed = _index([r for r in rows if not r["id"].startswith(HF_PREFIX)])
     names = {r["id"]: r["name"] for r in rows}

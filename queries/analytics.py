@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING, Any
 
 from graph.errors import QueryError, QueryTimeoutError
 from graph.ids import InvalidIdError, label_of
-from graph.schema import CONTRAST_KINDS, EdgeType
 from graph.store import GraphStore, to_networkx
+from graph.vocab import CONTRAST_KINDS, EdgeType
 from queries.spec import Analytic, parse_param
 
 if TYPE_CHECKING:

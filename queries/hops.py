@@ -22,8 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from graph.schema import CONTRAST_KINDS
 from graph.store import GraphStore
+from graph.vocab import CONTRAST_KINDS
 
 VIA_COLUMNS = ("via", "via_kind", "via_source")
 Row = dict[str, Any]

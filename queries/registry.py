@@ -40,12 +40,10 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
 from graph.errors import LineageError, QueryError, QueryTimeoutError, StoreError, UnknownQueryError
 from graph.ids import InvalidIdError, normalize_id
-from graph.schema import CONTRAST_KINDS
 from graph.store import GraphStore, to_networkx
+from graph.vocab import CONTRAST_KINDS
 from queries import indexed
 from queries.analytics import ANALYTICS, time_bound
 from queries.hops import annotate
@@ -72,6 +70,7 @@ from queries.spec import (
     check_names,
     parse_param,
     parse_query_file,
+    plain_values,
 )
 
 __all__ = [
@@ -134,17 +133,9 @@ def get_query(name: str) -> SavedQuery:
 def validate_params(query: SavedQuery, raw: dict[str, Any], store: GraphStore | None = None) -> dict[str, Any]:
     """Check types, bounds and unknown names; resolve node parameters to ids that exist (with a store)."""
     check_names(query.name, query.params, list(raw))
-    try:
-        values = query.param_model()(**raw).model_dump()
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        name = str(err["loc"][0]) if err["loc"] else "?"
-        if err["type"] == "extra_forbidden":
-            known = ", ".join(p.name for p in query.params)
-            raise QueryError(f"{query.name}: unknown parameter {name!r} (parameters: {known})", name) from None
-        got = repr(raw.get(name, "<missing>"))
-        got = got if len(got) <= 80 else f"{got[:60]}… ({len(got):,} characters)"
-        raise QueryError(f"{query.name}: parameter {name!r}={got}: {err['msg']}", name) from None
+    values = plain_values(query.params, raw)
+    if values is None:
+        values = _checked_by_model(query, raw)
     _check_values(query, values)
     for p in query.params:
         if p.type == "node" and not p.required and not values[p.name]:
@@ -154,6 +145,23 @@ def validate_params(query: SavedQuery, raw: dict[str, Any], store: GraphStore | 
             ids = _resolve_param(query, p.name, given, store)
             values[p.name] = ids if p.type == "nodes" else ids[0]
     return values
+
+
+def _checked_by_model(query: SavedQuery, raw: dict[str, Any]) -> dict[str, Any]:
+    """The values the query's pydantic model gives, or its first complaint as a :class:`QueryError`."""
+    from pydantic import ValidationError
+
+    try:
+        return query.param_model()(**raw).model_dump()
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = str(err["loc"][0]) if err["loc"] else "?"
+        if err["type"] == "extra_forbidden":
+            known = ", ".join(p.name for p in query.params)
+            raise QueryError(f"{query.name}: unknown parameter {name!r} (parameters: {known})", name) from None
+        got = repr(raw.get(name, "<missing>"))
+        got = got if len(got) <= 80 else f"{got[:60]}… ({len(got):,} characters)"
+        raise QueryError(f"{query.name}: parameter {name!r}={got}: {err['msg']}", name) from None
 
 
 def _check_values(query: SavedQuery, values: dict[str, Any]) -> None:

@@ -18,15 +18,16 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model, field_validator
-
 from graph.errors import QueryError
-from graph.schema import BuildKind
 from graph.store import GraphStore, to_networkx
+from graph.vocab import BuildKind
 
 if TYPE_CHECKING:
     import networkx as nx
+    from pydantic import BaseModel
 
+#: An ``int`` parameter as typed: digits only (anything else goes to the pydantic model).
+DIGITS = re.compile(r"[0-9]{1,9}")
 #: Where the saved ``.cypher`` queries are.
 QUERY_DIR = Path(__file__).parent / "cypher"
 #: An id or text parameter longer than this is refused before any look-up (ids are short).
@@ -238,9 +239,50 @@ def _param_model(name: str, path: str) -> type[BaseModel]:
     return build_param_model(query.name, query.params)
 
 
+def plain_values(params: tuple[Param, ...], raw: dict[str, Any]) -> dict[str, Any] | None:
+    """The values the parameter model (:func:`build_param_model`) gives for ``raw`` when every
+    one is plainly valid (text within bounds, digits, a listed choice), else None: the model
+    then checks them and words the error. Names are already checked (:func:`check_names`).
+    Why: a CLI query that needs no error message needs no pydantic (issue 25)."""
+    out: dict[str, Any] = {}
+    for p in params:
+        if p.name not in raw:
+            if p.required:
+                return None
+            out[p.name] = list(p.default) if p.type in ("list", "nodes") else p.default  # defaults are not validated
+            continue
+        value = _plain(p, raw[p.name])
+        if value is None:
+            return None
+        out[p.name] = value
+    return out
+
+
+def _within(p: Param, size: int) -> bool:
+    return (p.low is None or size >= p.low) and (p.high is None or size <= p.high)
+
+
+def _plain(p: Param, value: Any) -> Any:
+    """One plainly valid value as the model gives it, or None (the model decides)."""
+    if p.type == "int":
+        number = value if type(value) is int else int(value) if type(value) is str and DIGITS.fullmatch(value) else None
+        return number if number is not None and _within(p, number) else None
+    if p.type in ("list", "nodes"):
+        items = _comma_list(value) if type(value) in (str, list, tuple) else None
+        if items is None or not _within(p, len(items)):
+            return None
+        return items if all(type(x) is str and len(x) <= MAX_TEXT for x in items) else None
+    if p.type in ("node", "str", "date"):
+        shortest = 0 if p.type == "date" else 1
+        return value if type(value) is str and shortest <= len(value) <= MAX_TEXT else None
+    return value if type(value) is str and value in p.choices else None
+
+
 @cache
 def build_param_model(name: str, params: tuple[Param, ...]) -> type[BaseModel]:
     """The pydantic model checking one query's parameters (types, bounds, choices, no extras)."""
+    from pydantic import ConfigDict, Field, StringConstraints, create_model, field_validator
+
     fields: dict[str, Any] = {}
     validators: dict[str, Any] = {}
     for p in params:

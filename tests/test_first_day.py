@@ -122,6 +122,55 @@ def test_a_saved_query_on_the_embedded_store_loads_no_server_driver_or_bulk_mach
     assert [m for m in modules if m.split(".")[0] in ("neo4j", "pyarrow", "viz", "pyvis", "uvicorn", "fastapi")] == []
 
 
+#: What a saved query's start-up goes without (issue 25): the pydantic records and parameter
+#: models, and the pydantic adapters Typer converts options with (lineage/cli_lazy.py).
+NOT_FOR_A_QUERY = ("pydantic", "pydantic_core", "annotated_types", "graph.schema", "typer._adapters", "networkx")
+
+
+def test_a_saved_query_through_the_console_script_imports_no_pydantic(tmp_path: Path) -> None:
+    """`lineage query` as installed (``lineage.cli:run``, the lazy group) answers without
+    pydantic: valid parameters are checked plainly (queries/spec.py ``plain_values``), the store
+    reads with graph/vocab.py, and Typer's pydantic conversion is left for values it changes."""
+    from graph.backends import open_store
+    from loaders.curated import load_curated
+
+    db = tmp_path / "db.lbug"
+    with open_store("ladybug", path=db) as s:
+        load_curated(s)
+    code = (
+        f"import os, sys\nos.environ['LINEAGE_DB'] = {str(db)!r}\nos.environ.pop('NEO4J_URI', None)\n"
+        "sys.argv = ['lineage', 'query', 'ancestors', 'id=model:zephyr-7b', 'depth=4', '--format', 'json']\n"
+        "from lineage.cli import run\ntry:\n    run()\nexcept SystemExit as e:\n    assert not e.code, e.code"
+    )
+    modules = _modules_after(code)
+    assert "ladybug" in modules and "queries.registry" in modules  # it did run the query
+    assert sorted(m for m in modules if m.split(".")[0] in NOT_FOR_A_QUERY or m in NOT_FOR_A_QUERY) == []
+
+
+def test_a_saved_query_through_the_console_script_answers_and_refuses_as_before(tmp_path: Path) -> None:
+    """The plain conversions give the answer Typer's and pydantic's would, and every value they
+    leave alone still gets its error from them (a bad depth, --timeout, an unknown --format)."""
+    from graph.backends import open_store
+    from loaders.curated import load_curated
+    from queries.registry import run_query
+
+    db = tmp_path / "db.lbug"
+    typed = {"id": "Zephyr 7B", "depth": "2", "kinds": "uses_method,fine_tuned_from"}
+    with open_store("ladybug", path=db) as s:
+        load_curated(s)
+        expected = run_query(s, "ancestors", {**typed, "depth": 2, "kinds": ["uses_method", "fine_tuned_from"]}).rows
+    env = {"LINEAGE_DB": str(db)}
+    out = _run(("query", "ancestors", *(f"{k}={v}" for k, v in typed.items()), "-f", "json"), env)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == expected and {r["depth"] for r in expected} == {1, 2}
+    deep = _run(("query", "ancestors", "id=model:zephyr-7b", "depth=99"), env)
+    assert deep.returncode == 1 and "parameter 'depth'='99': Input should be less than or equal to 10" in deep.stderr
+    quick = _run(("query", "ancestors", "id=model:zephyr-7b", "--timeout", "0.01"), env)
+    assert quick.returncode == 2 and "--timeout" in quick.stderr
+    timed = _run(("query", "ancestors", "id=model:zephyr-7b", "--timeout", "30", "-f", "csv"), env)
+    assert timed.returncode == 0 and timed.stdout.startswith("id,name,label,depth,via,via_kind,via_source")
+
+
 def test_lazy_help_lists_every_registered_command_and_runs_them() -> None:
     """The lazy group (lineage/cli_lazy.py) lists what Typer's full build has, in its order,
     and a command registered the Typer way runs through it."""
