@@ -1,12 +1,17 @@
 """CLI start-up benchmark: `lineage --help` and a saved query on the curated embedded graph,
 each as a ratio to bare Python (`python -c pass`) measured in the same run.
 
-    python bench/cli.py [--repeat 15] [--compare OTHER_CHECKOUT]
+    python bench/cli.py [--repeat 15] [--compare OTHER_CHECKOUT] [--no-bytecode-cache]
 
 Every command is a fresh process (what a user waits for), run in turns so that machine load
 hits them alike; the figure is the median of ``--repeat`` runs. ``--compare`` also times another
 checkout's code (``python -m lineage`` run from there), e.g. the main branch before a change. The targets (issue 25) are
 0.3 s and 0.5 s on a machine where bare Python takes 0.08 s: ratios of 3.75 and 6.25.
+
+Bytecode is cached as an installed package's is (under the temporary directory, so no checkout
+gets ``__pycache__``), whatever ``PYTHONDONTWRITEBYTECODE`` says: with it set (as in some
+sandboxes) every run compiled the project's modules again, which no user's ``lineage`` does.
+``--no-bytecode-cache`` times that condition instead.
 """
 
 from __future__ import annotations
@@ -42,10 +47,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=15, help="runs of each command (median reported)")
     parser.add_argument("--compare", type=Path, help="another checkout to time alongside (its python -m lineage)")
+    parser.add_argument(
+        "--no-bytecode-cache", action="store_true", help="compile every module on every run (PYTHONDONTWRITEBYTECODE=1)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
         env.update(LINEAGE_DB=str(Path(tmp) / "db.lbug"), COLUMNS="120")
+        if args.no_bytecode_cache:
+            env["PYTHONDONTWRITEBYTECODE"] = "1"
+        else:
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
         lineage = [sys.executable, "-m", "lineage"]
         subprocess.run([*lineage, "load", "curated"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
         query = [*lineage, "query", "ancestors", "id=model:zephyr-7b", "depth=4"]
@@ -76,6 +89,7 @@ def main() -> None:
             f"{cpu / bare_cpu:>9.2f} {target:>7}"
         )
     print(f"load average: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print("bytecode: " + ("compiled on every run" if args.no_bytecode_cache else "cached (as installed)"))
 
 
 if __name__ == "__main__":
