@@ -168,7 +168,8 @@ class Adjacency:
 
 @dataclass
 class GraphIndex:
-    """Node ids, labels, names, aliases and dates, and every edge type's :class:`Adjacency`.
+    """Node ids, labels, names, aliases, dates, categories and sources, and every edge type's
+    :class:`Adjacency`.
 
     Nodes are numbered by the engine's own offset in the node table (gaps, from deletions, hold
     ``None``). ``version`` is the store's write counter when the index was built.
@@ -180,6 +181,9 @@ class GraphIndex:
     names: list[str | None]
     aliases: list[list[str] | None]
     dates: list[str | None]
+    #: each node's arXiv categories and the sources that stated it, as shared tuples (None: null)
+    categories: list[tuple[str, ...] | None]
+    sources: list[tuple[str, ...] | None]
     edges: dict[str, Adjacency]
     pos: dict[str, int] = field(default_factory=dict)
     cache: dict[Any, Any] = field(default_factory=dict)  # answers derived once per index (rankings)
@@ -194,7 +198,7 @@ class GraphIndex:
 
         nodes = execute(
             "MATCH (n:Node) RETURN offset(id(n)) AS o, n.id AS id, n.label AS label, n.name AS name, "
-            "n.aliases AS aliases, n.date AS date"
+            "n.aliases AS aliases, n.date AS date, n.categories AS categories, n.sources AS sources"
         ).get_as_arrow()
         offsets = typed_array(nodes.column("o"), pa.int64(), "q")
         n = (max(offsets) + 1) if offsets else 0
@@ -203,20 +207,26 @@ class GraphIndex:
         names: list[str | None] = [None] * n
         aliases: list[list[str] | None] = [None] * n
         dates: list[str | None] = [None] * n
-        shared: dict[str, str] = {}  # one string per distinct date: most nodes share a few
-        for o, i, lab, name, al, date in zip(
+        categories: list[tuple[str, ...] | None] = [None] * n
+        sources: list[tuple[str, ...] | None] = [None] * n
+        shared: dict[Any, Any] = {}  # one object per distinct value: most nodes share a few
+        for o, i, lab, name, al, date, cats, srcs in zip(
             offsets,
             nodes.column("id").to_pylist(),
             nodes.column("label").to_pylist(),
             nodes.column("name").to_pylist(),
             nodes.column("aliases").to_pylist(),
             nodes.column("date").to_pylist(),
+            nodes.column("categories").to_pylist(),
+            nodes.column("sources").to_pylist(),
             strict=True,
         ):
             ids[o], labels[o], names[o], aliases[o] = i, lab, name, al
             dates[o] = None if date is None else shared.setdefault(date, date)
+            categories[o] = None if cats is None else shared.setdefault(tuple(cats), tuple(cats))
+            sources[o] = None if srcs is None else shared.setdefault(tuple(srcs), tuple(srcs))
         edges = {etype: Adjacency.read(execute, n, etype) for etype in EDGE_TYPES}
-        return cls(version, ids, labels, names, aliases, dates, edges)
+        return cls(version, ids, labels, names, aliases, dates, categories, sources, edges)
 
     def nbytes(self) -> int:
         """Approximate memory held (arrays, lists, strings, the id map); for BENCHMARKS.md."""
@@ -226,8 +236,9 @@ class GraphIndex:
         size += sys.getsizeof(self.aliases) + sum(
             sys.getsizeof(a) + sum(sys.getsizeof(x) for x in a) for a in self.aliases if a
         )
-        distinct_dates = {id(d): d for d in self.dates if d is not None}.values()
-        size += sys.getsizeof(self.dates) + sum(sys.getsizeof(d) for d in distinct_dates)
+        for column in (self.dates, self.categories, self.sources):  # shared values, counted once
+            distinct = {id(x): x for x in column if x is not None}.values()
+            size += sys.getsizeof(column) + sum(sys.getsizeof(x) for x in distinct)
         return size + sys.getsizeof(self.pos)
 
     # -- look-ups -------------------------------------------------------------------------

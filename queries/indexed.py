@@ -150,7 +150,7 @@ def _in_count(adj: Any, n: int, min_trust: int) -> list[int]:
     return count
 
 
-@answers("top-influential", "label min_trust limit")
+@answers("top-influential", "label category source min_trust limit")
 def top_influential(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
     mt = values["min_trust"]
     key = ("top-influential", mt)
@@ -168,11 +168,15 @@ def top_influential(index: GraphIndex, store: GraphStore, values: dict[str, Any]
                 ranked.append((-(direct[v] + via_paper), -built_on[v], index.ids[v], v))
         ranked.sort()
         index.cache[key] = ranked
-    label = values["label"]
+    label, category, source = values["label"], values["category"], values["source"]
     wanted = ("Paper", "Model", "Method") if label == "any" else (label,)
     rows = []
     for minus_citations, minus_built_on, node_id, v in index.cache[key]:
-        if index.labels[v] in wanted:
+        if (
+            index.labels[v] in wanted
+            and (category == "any" or any(c is not None and c.startswith(category) for c in index.categories[v] or ()))
+            and (source == "any" or source in (index.sources[v] or ()))
+        ):
             rows.append(
                 {
                     "id": node_id,
