@@ -106,6 +106,7 @@ def main() -> None:
     args = parser.parse_args()
     store = open_store("ladybug", path=args.store, read_only=True)
     store.use_index = not args.no_index
+    store.graph_index()  # as a server has: the walks use an index already built, never build one
     timed = Timed(store.connection)
     store.connection = timed
     pools = start_pools(store, args.starts)

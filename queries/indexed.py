@@ -32,11 +32,17 @@ ANSWERS: dict[str, Answer] = {}
 #: The parameters each answer knows; a saved query whose header declares others (it changed
 #: since) is left to its Cypher rather than answered without them.
 PARAMS: dict[str, frozenset[str]] = {}
+#: Answered from an index already built, never worth building one for: the engine's own answer
+#: takes ~5-150 ms at 1M edges, the build ~2 s (and pyarrow). A one-shot CLI query runs the
+#: Cypher; a server or notebook has built the index for another query (overview, search, ...).
+IF_BUILT: set[str] = set()
 
 
-def answers(name: str, params: str) -> Callable[[Answer], Answer]:
+def answers(name: str, params: str, *, build: bool = True) -> Callable[[Answer], Answer]:
     def register(func: Answer) -> Answer:
         ANSWERS[name], PARAMS[name] = func, frozenset(params.split())
+        if not build:
+            IF_BUILT.add(name)
         return func
 
     return register
@@ -49,7 +55,7 @@ def answer(store: GraphStore, query: SavedQuery, values: dict[str, Any]) -> Rows
     index_of = getattr(store, "graph_index", None)
     if func is None or index_of is None or PARAMS[query.name] != {p.name for p in query.params}:
         return None
-    index = index_of()
+    index = index_of(build=query.name not in IF_BUILT)
     return None if index is None else func(index, store, values)
 
 
@@ -579,7 +585,7 @@ def _dated(index: GraphIndex, found: dict[int, int], since: str | None) -> list[
     return [r for r in rows if r[2] is not None and r[2] >= since] if since else rows
 
 
-@answers("ancestors", "id depth min_trust kinds include_cites contrast")
+@answers("ancestors", "id depth min_trust kinds include_cites contrast", build=False)
 def ancestors(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
     steps = _steps(index, values, ("BUILDS_ON", "CITES"), into=False)
     found = _reach(index, index.pos[values["id"]], steps, values["depth"])
@@ -590,7 +596,7 @@ def ancestors(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> R
     ]
 
 
-@answers("descendants", "id depth min_trust kinds include_cites contrast since")
+@answers("descendants", "id depth min_trust kinds include_cites contrast since", build=False)
 def descendants(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
     steps = _steps(index, values, ("BUILDS_ON", "CITES"), into=True)
     found = _reach(index, index.pos[values["id"]], steps, values["depth"])
@@ -601,7 +607,7 @@ def descendants(index: GraphIndex, store: GraphStore, values: dict[str, Any]) ->
     ]
 
 
-@answers("method-impact", "id depth min_trust contrast since")
+@answers("method-impact", "id depth min_trust contrast since", build=False)
 def method_impact(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
     steps = _steps(index, values, ("BUILDS_ON",), into=True)
     found = _dated(index, _reach(index, index.pos[values["id"]], steps, values["depth"]), values.get("since"))
@@ -621,7 +627,7 @@ def method_impact(index: GraphIndex, store: GraphStore, values: dict[str, Any]) 
     ]
 
 
-@answers("model-family", "id depth min_trust kinds contrast since")
+@answers("model-family", "id depth min_trust kinds contrast since", build=False)
 def model_family(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
     """One row per tree edge: each member's builds-on edges of the family's kinds to any other
     member (the base included). Unlike the other walks, no kinds means no family."""

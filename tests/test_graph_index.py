@@ -148,6 +148,7 @@ def test_index_answers_more_parameters(curated_store, name: str, params: dict) -
     if curated_store.backend != "ladybug":
         pytest.skip("only the embedded store has a graph index")
     assert name in indexed.ANSWERS
+    assert curated_store.graph_index() is not None  # the walks use an index built, never build one
     with_index = run_query(curated_store, name, params)
     curated_store.use_index = False
     try:
@@ -206,6 +207,23 @@ def test_subgraph_edges_from_the_index_are_the_stored_rows(curated_store) -> Non
             curated_store.use_index = True
         assert sorted(held, key=key) == sorted(stored, key=key)
     assert len(held) >= 2  # the three nodes are joined
+
+
+def test_a_walk_uses_the_index_only_once_built(tmp_path) -> None:
+    """A one-shot CLI walk runs its Cypher rather than building the index (~2 s at 1M edges);
+    once another query has built it, the walk is answered from it."""
+    store = open_store("ladybug", path=tmp_path / "db.lbug")
+    try:
+        upsert(store, small_graph())
+        query = registry()["ancestors"]
+        values = {"id": "model:tiny", "depth": 3, "min_trust": 1, "kinds": [], "include_cites": "no"}
+        values |= {"contrast": "no", "contrast_kinds": []}
+        assert indexed.answer(store, query, values) is None
+        assert store.graph_index(build=False) is None
+        rows(store, "co-citation", id="arxiv:2301.00010")
+        assert indexed.answer(store, query, values) == []
+    finally:
+        store.close()
 
 
 def test_a_write_makes_the_index_stale_until_the_next_query(tmp_path) -> None:
