@@ -32,6 +32,9 @@ BUMP = "MERGE (m:Meta {key: 'writes'}) ON CREATE SET m.value = 1 ON MATCH SET m.
 VERSION = "MATCH (m:Meta {key: 'writes'}) RETURN m.value AS v"
 
 EDGE_TYPES = tuple(t.value for t in EdgeType)
+#: The rel columns :meth:`GraphIndex.edge_rows` gives back (graph.ladybug_provenance.REL_COLUMNS
+#: must be these for the store to use it).
+REL_COLUMNS_HELD = ("kind", "position", "trust", "prov")
 Execute = Callable[[str], Any]  # a statement -> the engine's result (``get_as_arrow``)
 
 
@@ -59,6 +62,15 @@ class Half:
     nbr: array
     trust: array
     kind: array
+    #: the edge's own ``position`` (None: null on every edge here) and provenance key (-1: null);
+    #: read for the stored direction only, where :meth:`GraphIndex.edge_rows` reads edges
+    position: array | None = None
+    prov: array | None = None
+    #: what an edge of no kind (code 0) holds here: the engine's null or an empty text
+    blank: str | None = None
+    #: the edges' stored rows can be given back from here: no null trust (kept as 0), not both
+    #: null and empty kinds (both code 0), no negative position (null's mark)
+    exact: bool = True
     #: the lowest trust of any edge here: a filter at or below it passes every edge
     min_trust: int = 0
 
@@ -67,9 +79,19 @@ class Half:
 
     @classmethod
     def read(cls, n: int, table: Any, here: str, there: str, code: dict[str, int]) -> Half:
-        """From engine rows sorted by ``here``; ``code`` maps kind texts to codes (and grows)."""
+        """From engine rows sorted by ``here``; ``code`` maps kind texts to codes (and grows).
+        Where the rows hold ``position`` and ``prov``, they are kept too."""
         import pyarrow as pa
         import pyarrow.compute as pc
+
+        position = prov = None
+        blank = "" if pc.any(pc.equal(table.column("kind"), "")).as_py() else None
+        exact = table.column("trust").null_count == 0 and not (blank == "" and table.column("kind").null_count)
+        if "prov" in table.column_names:
+            prov = typed_array(pc.fill_null(table.column("prov"), -1), pa.int64(), "q")
+            if table.column("position").null_count < len(table):
+                exact = exact and pc.min(table.column("position")).as_py() >= 0
+                position = typed_array(pc.fill_null(table.column("position"), -1), pa.int64(), "q")
 
         at = typed_array(table.column(here), pa.int64(), "q")
         start = array("q", bytes(8 * (n + 1)))
@@ -86,8 +108,12 @@ class Half:
         return cls(
             start,
             typed_array(table.column(there), pa.int64(), "q"),
-            typed_array(table.column("trust"), pa.int8(), "b"),
+            typed_array(pc.fill_null(table.column("trust"), 0), pa.int8(), "b"),
             kind,
+            position,
+            prov,
+            blank,
+            exact,
         )
 
     def at(self, v: int) -> range:
@@ -109,7 +135,8 @@ class Half:
         return [w for w, t in zip(self.nbr, self.trust, strict=True) if t >= min_trust]
 
     def nbytes(self) -> int:
-        return sum(a.itemsize * len(a) for a in (self.start, self.nbr, self.trust, self.kind))
+        arrays = (self.start, self.nbr, self.trust, self.kind, self.position, self.prov)
+        return sum(a.itemsize * len(a) for a in arrays if a is not None)
 
 
 @dataclass
@@ -124,11 +151,12 @@ class Adjacency:
     def read(cls, execute: Execute, n: int, etype: str) -> Adjacency:
         text = (
             f"MATCH (a:Node)-[e:{etype}]->(b:Node) "
-            "RETURN offset(id(a)) AS s, offset(id(b)) AS t, coalesce(e.trust, 0) AS trust, e.kind AS kind ORDER BY {}"
+            "RETURN offset(id(a)) AS s, offset(id(b)) AS t, e.trust AS trust, e.kind AS kind{} ORDER BY {}"
         )
         code: dict[str, int] = {"": 0}
-        out = Half.read(n, execute(text.format("s")).get_as_arrow(), "s", "t", code)
-        into = Half.read(n, execute(text.format("t")).get_as_arrow(), "t", "s", code)
+        stored = execute(text.format(", e.position AS position, e.prov AS prov", "s")).get_as_arrow()
+        out = Half.read(n, stored, "s", "t", code)
+        into = Half.read(n, execute(text.format("", "t")).get_as_arrow(), "t", "s", code)
         kinds: list[str | None] = [None] * len(code)
         for text_, c in code.items():
             kinds[c] = text_ or None
@@ -140,7 +168,8 @@ class Adjacency:
 
 @dataclass
 class GraphIndex:
-    """Node ids, labels, names and aliases, and every edge type's :class:`Adjacency`.
+    """Node ids, labels, names, aliases, dates, categories and sources, and every edge type's
+    :class:`Adjacency`.
 
     Nodes are numbered by the engine's own offset in the node table (gaps, from deletions, hold
     ``None``). ``version`` is the store's write counter when the index was built.
@@ -151,6 +180,10 @@ class GraphIndex:
     labels: list[str | None]
     names: list[str | None]
     aliases: list[list[str] | None]
+    dates: list[str | None]
+    #: each node's arXiv categories and the sources that stated it, as shared tuples (None: null)
+    categories: list[tuple[str, ...] | None]
+    sources: list[tuple[str, ...] | None]
     edges: dict[str, Adjacency]
     pos: dict[str, int] = field(default_factory=dict)
     cache: dict[Any, Any] = field(default_factory=dict)  # answers derived once per index (rankings)
@@ -164,7 +197,8 @@ class GraphIndex:
         import pyarrow as pa
 
         nodes = execute(
-            "MATCH (n:Node) RETURN offset(id(n)) AS o, n.id AS id, n.label AS label, n.name AS name, n.aliases AS aliases"
+            "MATCH (n:Node) RETURN offset(id(n)) AS o, n.id AS id, n.label AS label, n.name AS name, "
+            "n.aliases AS aliases, n.date AS date, n.categories AS categories, n.sources AS sources"
         ).get_as_arrow()
         offsets = typed_array(nodes.column("o"), pa.int64(), "q")
         n = (max(offsets) + 1) if offsets else 0
@@ -172,17 +206,27 @@ class GraphIndex:
         labels: list[str | None] = [None] * n
         names: list[str | None] = [None] * n
         aliases: list[list[str] | None] = [None] * n
-        for o, i, lab, name, al in zip(
+        dates: list[str | None] = [None] * n
+        categories: list[tuple[str, ...] | None] = [None] * n
+        sources: list[tuple[str, ...] | None] = [None] * n
+        shared: dict[Any, Any] = {}  # one object per distinct value: most nodes share a few
+        for o, i, lab, name, al, date, cats, srcs in zip(
             offsets,
             nodes.column("id").to_pylist(),
             nodes.column("label").to_pylist(),
             nodes.column("name").to_pylist(),
             nodes.column("aliases").to_pylist(),
+            nodes.column("date").to_pylist(),
+            nodes.column("categories").to_pylist(),
+            nodes.column("sources").to_pylist(),
             strict=True,
         ):
             ids[o], labels[o], names[o], aliases[o] = i, lab, name, al
+            dates[o] = None if date is None else shared.setdefault(date, date)
+            categories[o] = None if cats is None else shared.setdefault(tuple(cats), tuple(cats))
+            sources[o] = None if srcs is None else shared.setdefault(tuple(srcs), tuple(srcs))
         edges = {etype: Adjacency.read(execute, n, etype) for etype in EDGE_TYPES}
-        return cls(version, ids, labels, names, aliases, edges)
+        return cls(version, ids, labels, names, aliases, dates, categories, sources, edges)
 
     def nbytes(self) -> int:
         """Approximate memory held (arrays, lists, strings, the id map); for BENCHMARKS.md."""
@@ -192,6 +236,9 @@ class GraphIndex:
         size += sys.getsizeof(self.aliases) + sum(
             sys.getsizeof(a) + sum(sys.getsizeof(x) for x in a) for a in self.aliases if a
         )
+        for column in (self.dates, self.categories, self.sources):  # shared values, counted once
+            distinct = {id(x): x for x in column if x is not None}.values()
+            size += sys.getsizeof(column) + sum(sys.getsizeof(x) for x in distinct)
         return size + sys.getsizeof(self.pos)
 
     # -- look-ups -------------------------------------------------------------------------
@@ -199,6 +246,38 @@ class GraphIndex:
         """Node numbers of the ids that exist."""
         pos = self.pos
         return [pos[i] for i in ids if i in pos]
+
+    def edge_rows(self, ids: Iterable[str], types: Iterable[str]) -> list[dict[str, Any]] | None:
+        """The stored rows (``type``, ``source``, ``target`` and the rel columns, provenance still
+        as its ``prov`` key) of the edges of ``types`` whose both ends are in ``ids``: by type, then
+        source id; None where a type's rows cannot be given back exactly (:attr:`Half.exact`)."""
+        halves = [(etype, self.edges[etype]) for etype in types]
+        if not all(adj.out.exact for _t, adj in halves):
+            return None
+        members = sorted(set(self.numbers(ids)), key=self.ids.__getitem__)
+        inside = set(members)
+        ids_ = self.ids
+        out: list[dict[str, Any]] = []
+        for etype, adj in halves:
+            half, kinds = adj.out, adj.kinds
+            nbr, trust, kind, position, prov = half.nbr, half.trust, half.kind, half.position, half.prov
+            for v in members:
+                for i in range(half.start[v], half.start[v + 1]):
+                    if nbr[i] in inside:
+                        at = -1 if position is None else position[i]
+                        key = prov[i]
+                        out.append(
+                            {
+                                "type": etype,
+                                "source": ids_[v],
+                                "target": ids_[nbr[i]],
+                                "kind": kinds[kind[i]] if kind[i] else half.blank,
+                                "position": None if at < 0 else at,
+                                "trust": trust[i],
+                                "prov": None if key < 0 else key,
+                            }
+                        )
+        return out
 
     def edges_among(self, ids: Iterable[str], types: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
         """``{type: [(source, target), ...]}`` of stored edges whose both ends are in ``ids``."""

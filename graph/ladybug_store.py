@@ -50,6 +50,8 @@ def _ddl() -> list[str]:
 #: as a scan of the whole rel table joined to the ids (40-1,500 ms at 1M edges, whatever the ids:
 #: BENCHMARKS.md, issue 27).
 SOURCES_ONE_BY_ONE = 32
+#: The graph index holds every rel column, so ``edges_among`` can take the rows from it.
+INDEX_ROWS = tuple(REL_COLUMNS) == ladybug_index.REL_COLUMNS_HELD
 
 
 @contextmanager
@@ -208,13 +210,17 @@ class LadybugStore(BatchWriter):
         return self.nodes(ids), self.edges_among(ids)
 
     def edges_among(self, ids: Iterable[str], types: Iterable[str] | None = None) -> list[dict[str, Any]]:
-        """Where a fresh graph index is at hand (one a saved query built) it names the edges, and
-        only their sources are asked for their rows; else every wanted type out of every id."""
+        """Where a fresh graph index is at hand (one a saved query built) it gives the edges' rows
+        (or, where it cannot give them exactly, names the edges, and only their sources are asked
+        for their rows); else every wanted type out of every id."""
         ids = list(dict.fromkeys(ids))
         types = [EdgeType(t).value for t in (types or EdgeType)]
         wanted = set(ids)
         with self.lock:
             index = self.graph_index(build=False)
+            held = index.edge_rows(ids, types) if index is not None and INDEX_ROWS else None
+            if held is not None:  # every row from the index: only their provenance is read
+                return provenance.attach(self.rows, held)
             if index is not None:
                 found = index.edges_among(ids, types)
                 sources = sorted({s for pairs in found.values() for s, _t in pairs})

@@ -127,13 +127,13 @@ class ServiceStore:
 
         return self._cached(("edges", tuple(ids), tuple(types) if types is not None else None), compute)
 
-    def graph_index(self) -> Any:
+    def graph_index(self, build: bool = True) -> Any:
         """The embedded store's graph index (graph/ladybug_index.py), under this wrapper's lock."""
         index_of = getattr(self.inner, "graph_index", None)
         if index_of is None:
             return None
         with self._lock:
-            return index_of()
+            return index_of(build=build)
 
     def counts(self) -> dict[str, int]:
         with self._lock:

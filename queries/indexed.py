@@ -5,18 +5,24 @@ filter, same order, same ties; the parity tests in tests/test_query_library.py r
 the index's adjacency arrays, with node properties the index does not hold read from the store by
 primary key. Used only where the store offers a fresh index (:func:`answer`); anywhere else the
 Cypher runs as before. Why: on the engine these are scans of a whole table or walks through hubs
-(0.3-3 s at 1M edges, BENCHMARKS.md); here a few milliseconds.
+(0.3-3 s at 1M edges, BENCHMARKS.md), or variable-length shortest-path matches (the lineage
+walks: 20-150 ms); here a few milliseconds. Not served here: timeline, common-roots,
+license-drift (its path is the engine's choice among equally short ones), introduced-by and
+introduces (one primary-key hop, already fast), and the analytics.
 """
 
 from __future__ import annotations
 
 import heapq
-from bisect import bisect_right
+import sys
+from array import array
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
-from graph.ladybug_index import GraphIndex, Half
+from graph.ladybug_index import GraphIndex, Half, typed_array
 from graph.store import GraphStore
 from queries.spec import SavedQuery
 
@@ -26,11 +32,17 @@ ANSWERS: dict[str, Answer] = {}
 #: The parameters each answer knows; a saved query whose header declares others (it changed
 #: since) is left to its Cypher rather than answered without them.
 PARAMS: dict[str, frozenset[str]] = {}
+#: Answered from an index already built, never worth building one for: the engine's own answer
+#: takes ~5-150 ms at 1M edges, the build ~2 s (and pyarrow). A one-shot CLI query runs the
+#: Cypher; a server or notebook has built the index for another query (overview, search, ...).
+IF_BUILT: set[str] = set()
 
 
-def answers(name: str, params: str) -> Callable[[Answer], Answer]:
+def answers(name: str, params: str, *, build: bool = True) -> Callable[[Answer], Answer]:
     def register(func: Answer) -> Answer:
         ANSWERS[name], PARAMS[name] = func, frozenset(params.split())
+        if not build:
+            IF_BUILT.add(name)
         return func
 
     return register
@@ -43,7 +55,7 @@ def answer(store: GraphStore, query: SavedQuery, values: dict[str, Any]) -> Rows
     index_of = getattr(store, "graph_index", None)
     if func is None or index_of is None or PARAMS[query.name] != {p.name for p in query.params}:
         return None
-    index = index_of()
+    index = index_of(build=query.name not in IF_BUILT)
     return None if index is None else func(index, store, values)
 
 
@@ -144,7 +156,7 @@ def _in_count(adj: Any, n: int, min_trust: int) -> list[int]:
     return count
 
 
-@answers("top-influential", "label min_trust limit")
+@answers("top-influential", "label category source min_trust limit")
 def top_influential(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
     mt = values["min_trust"]
     key = ("top-influential", mt)
@@ -162,11 +174,15 @@ def top_influential(index: GraphIndex, store: GraphStore, values: dict[str, Any]
                 ranked.append((-(direct[v] + via_paper), -built_on[v], index.ids[v], v))
         ranked.sort()
         index.cache[key] = ranked
-    label = values["label"]
+    label, category, source = values["label"], values["category"], values["source"]
     wanted = ("Paper", "Model", "Method") if label == "any" else (label,)
     rows = []
     for minus_citations, minus_built_on, node_id, v in index.cache[key]:
-        if index.labels[v] in wanted:
+        if (
+            index.labels[v] in wanted
+            and (category == "any" or any(c is not None and c.startswith(category) for c in index.categories[v] or ()))
+            and (source == "any" or source in (index.sources[v] or ()))
+        ):
             rows.append(
                 {
                     "id": node_id,
@@ -202,25 +218,103 @@ def overview(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Ro
 LABEL_ORDER = {"Model": 0, "Method": 1, "Paper": 2}
 
 
-def _search_texts(index: GraphIndex) -> tuple[str, list[int], list[int], list[list[str]]]:
-    """Every node's searchable texts (aliases, name, id) lower-cased, joined by NUL into one
-    string that ``str.find`` scans at C speed; with where each text starts and whose it is."""
-    if "search" not in index.cache:
-        texts: list[str] = []
-        owner: list[int] = []
+@dataclass
+class SearchTexts:
+    """Every node's searchable texts (aliases, name, id) lower-cased, UTF-8 encoded and joined
+    by NUL into one byte string, with where each text starts and whose it is; and every
+    three-byte sequence in it, sorted, with where it occurs (``grams``, ``at``).
+
+    Why: ``find`` over the whole string costs ~2 ms at 1M edges whatever the query; looking up
+    the query's rarest three bytes and checking only where they occur costs microseconds for a
+    specific query (an id, a name). The query is ASCII, so a match in the bytes is a match in the
+    text (UTF-8 never uses ASCII bytes inside a longer character)."""
+
+    big: bytes
+    starts: array
+    owner: array
+    per_node: list[list[str]]
+    grams: array = field(default_factory=lambda: array("I"))
+    at: array = field(default_factory=lambda: array("I"))
+
+    @classmethod
+    def of(cls, index: GraphIndex) -> SearchTexts:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        chunks: list[bytes] = []
+        owner = array("q")
         per_node: list[list[str]] = [[] for _ in index.ids]
         for v, node_id in enumerate(index.ids):
             if node_id is None:
                 continue
             mine = [t.lower() for t in [*(index.aliases[v] or []), index.names[v] or "", node_id]]
             per_node[v] = mine
-            texts += mine
-            owner += [v] * len(mine)
-        starts, at = [], 0
-        for t in texts:
+            chunks += (t.encode() for t in mine)
+            owner.extend([v] * len(mine))
+        starts, at = array("q"), 0
+        for chunk in chunks:
             starts.append(at)
-            at += len(t) + 1
-        index.cache["search"] = ("\0".join(texts), starts, owner, per_node)
+            at += len(chunk) + 1
+        big = b"\0".join(chunks)
+        texts = cls(big, starts, owner, per_node)
+        if len(big) >= 3:
+            raw = pa.Array.from_buffers(pa.uint8(), len(big), [None, pa.py_buffer(big)])
+            wide = pc.cast(raw, pa.uint32())
+            n = len(big) - 2
+            gram = pc.bit_wise_or(
+                pc.bit_wise_or(pc.shift_left(wide.slice(0, n), 16), pc.shift_left(wide.slice(1, n), 8)),
+                wide.slice(2, n),
+            )
+            order = pc.sort_indices(gram)
+            texts.grams = typed_array(pc.take(gram, order), pa.uint32(), "I")
+            texts.at = typed_array(order, pa.uint32(), "I")
+        return texts
+
+    def nbytes(self) -> int:
+        """Memory held (for BENCHMARKS.md), the per-node text lists counted by their strings."""
+        size = len(self.big) + sum(a.itemsize * len(a) for a in (self.starts, self.owner, self.grams, self.at))
+        return size + sum(sys.getsizeof(t) for texts in self.per_node for t in texts)
+
+    def matches(self, q: bytes) -> set[int]:
+        """The nodes with a text containing ``q`` (ASCII, no NUL)."""
+        where = self._candidates(q)
+        big, starts, owner = self.big, self.starts, self.owner
+        if where is None:  # a short or common query: one pass over every text
+            found, at = set(), big.find(q)
+            while at >= 0:
+                k = bisect_right(starts, at) - 1
+                found.add(owner[k])
+                at = big.find(q, starts[k + 1]) if k + 1 < len(starts) else -1  # on from the next text
+            return found
+        return {owner[bisect_right(starts, s) - 1] for s in where if s >= 0 and big.startswith(q, s)}
+
+    def _candidates(self, q: bytes) -> list[int] | None:
+        """Where ``q`` may start: the occurrences of its rarest three bytes, shifted back to the
+        start of ``q``; None when a scan is cheaper (fewer than three bytes, or no rare part)."""
+        if len(q) < 3 or not self.grams:
+            return None
+        grams, best = self.grams, None
+        for j in range(len(q) - 2):
+            g = q[j] << 16 | q[j + 1] << 8 | q[j + 2]
+            lo = bisect_left(grams, g)
+            hi = bisect_right(grams, g, lo)
+            if best is None or hi - lo < best[1] - best[0]:
+                best = (lo, hi, j)
+            if lo == hi:
+                break
+        lo, hi, j = best
+        if hi - lo > SCAN_ABOVE:
+            return None
+        return [p - j for p in self.at[lo:hi]]
+
+
+#: Above this many places to check, ``SearchTexts.matches`` reads the whole string instead.
+SCAN_ABOVE = 10_000
+
+
+def _search_texts(index: GraphIndex) -> SearchTexts:
+    if "search" not in index.cache:
+        index.cache["search"] = SearchTexts.of(index)
     return index.cache["search"]
 
 
@@ -239,15 +333,8 @@ def search(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows
     q = values["q"].lower()
     if not q or "\0" in q or not q.isascii():  # the engine's own lower() and matching decide these
         return None
-    big, starts, owner, per_node = _search_texts(index)
-    found: dict[int, int] = {}
-    at = big.find(q)
-    while at >= 0:
-        k = bisect_right(starts, at) - 1
-        v = owner[k]
-        if v not in found:
-            found[v] = _rank(per_node[v], q) or 0
-        at = big.find(q, starts[k + 1]) if k + 1 < len(starts) else -1  # on from the next text
+    texts = _search_texts(index)
+    found = {v: _rank(texts.per_node[v], q) or 0 for v in texts.matches(q.encode())}
     order = sorted(
         found,
         key=lambda v: (found[v], LABEL_ORDER.get(index.labels[v] or "", 3), len(index.names[v] or ""), index.ids[v]),
@@ -435,3 +522,136 @@ def trained_on(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> 
         for n, trust in _trained_on(index, store, values, into=False)
     ]
     return sorted(rows, key=lambda r: r["id"])
+
+
+# --- lineage walks ------------------------------------------------------------------------
+# The engine's variable-length SHORTEST match with a filter on each hop: 20-140 ms p95 at 1M
+# edges for a method's descendants (BENCHMARKS.md, session 12); a breadth-first walk here.
+
+Step = tuple[Half, list[bool], int]  # a half to follow, which kind codes pass, the least trust
+
+
+def _steps(index: GraphIndex, values: dict[str, Any], types: tuple[str, ...], into: bool) -> list[Step]:
+    """The halves a walk follows and the hop filter of the walks' Cypher: ``trust >= min_trust``,
+    ``kinds`` (when given: only those, so never a citation), contrast kinds only with
+    ``contrast=yes``, citations only with ``include_cites=yes``."""
+    wanted = set(values.get("kinds") or ())
+    contrast = values.get("contrast") == "yes"
+    steps = []
+    for etype in types:
+        if etype == "CITES" and values.get("include_cites") != "yes":
+            continue
+        adj = index.edges[etype]
+        allowed = [
+            (not wanted or k in wanted) and (contrast or (k or "") not in values["contrast_kinds"]) for k in adj.kinds
+        ]
+        if any(allowed):
+            steps.append((adj.into if into else adj.out, allowed, values["min_trust"]))
+    return steps
+
+
+def _reach(index: GraphIndex, start: int, steps: list[Step], depth: int) -> dict[int, int]:
+    """Every node within ``depth`` passing hops of ``start`` (not itself), with its distance:
+    what ``SHORTEST 1..10`` with ``length(e) <= depth`` finds, one row per node."""
+    dist, frontier = {start: 0}, [start]
+    for d in range(1, min(depth, 10) + 1):
+        nxt = []
+        for v in frontier:
+            for half, allowed, mt in steps:
+                nbr, trust, kind = half.nbr, half.trust, half.kind
+                for i in range(half.start[v], half.start[v + 1]):
+                    w = nbr[i]
+                    if w not in dist and trust[i] >= mt and allowed[kind[i]]:
+                        dist[w] = d
+                        nxt.append(w)
+        if not nxt:
+            break
+        frontier = nxt
+    del dist[start]
+    return dist
+
+
+def _date(index: GraphIndex, v: int) -> str | None:
+    """The node's own date, else the earliest date of a paper introducing it."""
+    if index.dates[v] is not None:
+        return index.dates[v]
+    intro = index.edges["INTRODUCES"].into
+    return min((d for u in intro.ends(v) if (d := index.dates[u]) is not None), default=None)
+
+
+def _dated(index: GraphIndex, found: dict[int, int], since: str | None) -> list[tuple[int, int, str | None]]:
+    """``(node, depth, date)`` of the nodes dated on or after ``since`` (all, without one)."""
+    rows = [(v, d, _date(index, v)) for v, d in found.items()]
+    return [r for r in rows if r[2] is not None and r[2] >= since] if since else rows
+
+
+@answers("ancestors", "id depth min_trust kinds include_cites contrast", build=False)
+def ancestors(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
+    steps = _steps(index, values, ("BUILDS_ON", "CITES"), into=False)
+    found = _reach(index, index.pos[values["id"]], steps, values["depth"])
+    ids = index.ids
+    return [
+        {"id": ids[v], "name": index.names[v], "label": index.labels[v], "depth": d}
+        for v, d in sorted(found.items(), key=lambda item: (item[1], ids[item[0]]))
+    ]
+
+
+@answers("descendants", "id depth min_trust kinds include_cites contrast since", build=False)
+def descendants(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
+    steps = _steps(index, values, ("BUILDS_ON", "CITES"), into=True)
+    found = _reach(index, index.pos[values["id"]], steps, values["depth"])
+    ids = index.ids
+    return [
+        {"id": ids[v], "name": index.names[v], "label": index.labels[v], "depth": d, "date": date}
+        for v, d, date in sorted(_dated(index, found, values.get("since")), key=lambda r: (r[1], ids[r[0]]))
+    ]
+
+
+@answers("method-impact", "id depth min_trust contrast since", build=False)
+def method_impact(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
+    steps = _steps(index, values, ("BUILDS_ON",), into=True)
+    found = _dated(index, _reach(index, index.pos[values["id"]], steps, values["depth"]), values.get("since"))
+    count = Counter(index.labels[v] for v, _d, _date in found)
+    ids = index.ids
+    found.sort(key=lambda r: (-count[index.labels[r[0]]], index.labels[r[0]] or "", r[1], ids[r[0]]))
+    return [
+        {
+            "label": index.labels[v],
+            "count": count[index.labels[v]],
+            "id": ids[v],
+            "name": index.names[v],
+            "depth": d,
+            "date": date,
+        }
+        for v, d, date in found
+    ]
+
+
+@answers("model-family", "id depth min_trust kinds contrast since", build=False)
+def model_family(index: GraphIndex, store: GraphStore, values: dict[str, Any]) -> Rows:
+    """One row per tree edge: each member's builds-on edges of the family's kinds to any other
+    member (the base included). Unlike the other walks, no kinds means no family."""
+    adj, mt = index.edges["BUILDS_ON"], values["min_trust"]
+    wanted, contrast = set(values["kinds"]), values["contrast"] == "yes"
+    allowed = [k is not None and k in wanted and (contrast or k not in values["contrast_kinds"]) for k in adj.kinds]
+    base = index.pos[values["id"]]
+    found = _reach(index, base, [(adj.into, allowed, mt)], values["depth"])
+    family = set(found) | {base}
+    ids, half = index.ids, adj.out
+    rows = []
+    for v, d, date in _dated(index, found, values.get("since")):
+        for i in half.at(v):
+            up = half.nbr[i]
+            if up in family and half.trust[i] >= mt and allowed[half.kind[i]]:
+                rows.append(
+                    {
+                        "id": ids[v],
+                        "name": index.names[v],
+                        "label": index.labels[v],
+                        "depth": d,
+                        "date": date,
+                        "via": ids[up],
+                        "via_kind": adj.kinds[half.kind[i]],
+                    }
+                )
+    return sorted(rows, key=lambda r: (r["depth"], r["id"], r["via"], r["via_kind"]))

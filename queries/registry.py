@@ -275,7 +275,10 @@ def query_rows(
             rows = store.read(query.text(store.backend), engine, timeout=timeout, columns=query.engine_columns)
         everyone = None
         if query.reached and "via" in query.filled and values.get("since"):  # hops may pass older nodes
-            everyone = store.read(query.text(store.backend), {**engine, "since": ""}, timeout=timeout)
+            unfiltered = {**engine, "since": ""}
+            everyone = indexed.answer(store, query, unfiltered)
+            if everyone is None:
+                everyone = store.read(query.text(store.backend), unfiltered, timeout=timeout)
     except Exception as exc:  # the engine's own message is the useful part
         raise named(query.name, exc) from exc
     if query.reached:
