@@ -80,7 +80,7 @@ from graph.ids import InvalidIdError, dataset_id, normalize_id
 from graph.schema import BuildKind, Dataset, Edge, EdgeType, Method, Model, Provenance, Source
 from graph.store import GraphStore, upsert
 from loaders.paper_nodes import SourceReport, paper_record, stored_nodes
-from loaders.safe_yaml import YamlInputError, load_yaml
+from loaders.safe_yaml import YamlInputError, load_data
 from loaders.shown import cut, shown, validation_line
 
 RELATIONS = {
@@ -156,9 +156,11 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].strip() != "---":
         return None, text, 1
+    at = start = len(lines[0])  # the lines are the text cut up: slices of it, not joins
     for i, line in enumerate(lines[1:], 1):
         if line.strip() == "---":
-            return "".join(lines[1:i]), "".join(lines[i + 1 :]), i + 2
+            return text[start:at], text[at + len(line) :], i + 2
+        at += len(line)
     return None, text, 1  # an opening '---' with no closing one: Markdown, not front matter
 
 
@@ -183,7 +185,7 @@ def read_card(path: str | Path, repo_id: str, text: str | None = None, created: 
     if front is None:
         return Card(path, repo_id, {}, text, False, created)
     try:
-        meta, _ = load_yaml(front, first_line=2)  # the opening '---' is line 1
+        meta = load_data(front, first_line=2)  # the opening '---' is line 1
     except YamlInputError as exc:
         line = f":{exc.line}" if exc.line else ""
         what = "front matter is not valid YAML" if exc.syntax else "front matter"
