@@ -119,6 +119,7 @@ _ARXIV_LINK = re.compile(
     r"(?:https?://)?(?:www\.)?arxiv\.org/(?:abs|pdf)/((?:\d{4}\.\d{4,5}|[a-z-]+/\d{7})(?:v\d+)?)", re.I
 )
 _ARXIV_AT = re.compile(r"arxiv\.org/(?:abs|pdf)/", re.I)  # where a link can be: found fast, then matched
+_ARXIV_AT_LOWER = re.compile(r"arxiv\.org/(?:abs|pdf)/")
 _SENTENCE_START = re.compile(r"[.!?]\s|\n\s*\n|\n\s*[-*#|>]|\|")
 _OWN_PAPER = re.compile(
     r"\b(?:our|the|this)\s+technical\s+report\b|\b(?:our|this|the model'?s?)\s+(?:paper|preprint|report)\b"
@@ -364,7 +365,7 @@ def _arxiv_links(body: str) -> Iterator[re.Match[str]]:
     ``https://www.`` makes a scan try every position, so the literal ``arxiv.org/abs|pdf/`` is
     found first and the full pattern matched from the earliest start (at most 12 characters back)."""
     end = 0
-    for hit in _ARXIV_AT.finditer(body):
+    for hit in _link_starts(body):
         if hit.start() < end:
             continue
         for start in range(max(end, hit.start() - 12), hit.start() + 1):
@@ -373,6 +374,17 @@ def _arxiv_links(body: str) -> Iterator[re.Match[str]]:
                 end = match.end()
                 yield match
                 break
+
+
+def _link_starts(body: str) -> Iterator[re.Match[str]]:
+    """``_ARXIV_AT.finditer(body)``, found in ``body.lower()`` by a case-sensitive search where
+    that gives the same positions (twice as fast: an ignore-case pattern is tried at every
+    position): each character lowers to one, and none of ``ı`` and ``ſ`` (which the ignore-case
+    pattern takes for ``i`` and ``s``, and ``lower`` keeps) is there."""
+    low = body.lower()
+    if len(low) != len(body) or "ı" in body or "ſ" in body:
+        return _ARXIV_AT.finditer(body)
+    return _ARXIV_AT_LOWER.finditer(low)
 
 
 def own_paper_links(card: Card) -> Iterator[tuple[str, str]]:

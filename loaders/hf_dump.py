@@ -227,6 +227,8 @@ def iter_chunks(
 
 #: Fewer rows than this are parsed in-process: starting worker processes costs a second or two.
 PARALLEL_FROM = 20_000
+#: Rows a worker reads at a time: their card texts are most of its memory.
+READ_ROWS = 1000
 _OPEN: dict[str, Any] = {}
 
 
@@ -243,17 +245,24 @@ def plan_group(
     The plans go back as plain rows (:class:`Planned`): no card text, no records to pickle."""
     import pyarrow.parquet as pq
 
+    from graph.ladybug_bulk import release_free_heap
+
     pf = _OPEN.get(path) or _OPEN.setdefault(path, pq.ParquetFile(path))
     report = SourceReport()
-    out = []
+    out: list[tuple[int, list[Planned]]] = []
+    plans: list[Planned] = []
     collecting = gc.isenabled()
     gc.disable()  # a row group's objects all live until it returns: collecting them is wasted work
-    try:
-        for end, rows in group_chunks(pf, columns, Path(path), group, start, size, report):
-            out.append((end, [planned(plan_row(row, Path(path), index, retrieved), index) for row in rows]))
+    try:  # read a few cards at a time (their texts are most of a worker's memory), sent in chunks of `size`
+        for end, rows in group_chunks(pf, columns, Path(path), group, start, min(size, READ_ROWS), report):
+            plans += [planned(plan_row(row, Path(path), index, retrieved), index) for row in rows]
+            if len(plans) >= size or end >= group[2]:
+                out.append((end, plans))
+                plans = []
     finally:
         if collecting:
             gc.enable()
+    release_free_heap()  # the texts read are freed: give their pages back (RSS counts)
     return out, report.failures
 
 
