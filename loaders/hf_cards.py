@@ -172,7 +172,7 @@ def is_repo_id(repo_id: str) -> bool:
 
 def read_card(path: str | Path, repo_id: str, text: str | None = None, created: dt.date | None = None) -> Card:
     """Parse one card (``text``, else the file's); raises :class:`CardError` naming ``file:line`` for bad front matter."""
-    path = Path(path)
+    path = path if isinstance(path, Path) else Path(path)
     if not is_repo_id(repo_id):
         raise CardError(
             f"{path}: {shown(repo_id, 100)} is not a repo id (name a card owner__name.md or owner/name/README.md)"

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -254,8 +255,9 @@ def plan_group(
     collecting = gc.isenabled()
     gc.disable()  # a row group's objects all live until it returns: collecting them is wasted work
     try:  # read a few cards at a time (their texts are most of a worker's memory), sent in chunks of `size`
-        for end, rows in group_chunks(pf, columns, Path(path), group, start, min(size, READ_ROWS), report):
-            plans += [planned(plan_row(row, Path(path), index, retrieved), index) for row in rows]
+        file = Path(path)
+        for end, rows in group_chunks(pf, columns, file, group, start, min(size, READ_ROWS), report):
+            plans += [planned(plan_row(row, file, index, retrieved), index) for row in rows]
             if len(plans) >= size or end >= group[2]:
                 out.append((end, plans))
                 plans = []
@@ -438,12 +440,16 @@ class Lineage:
     reachable from ``b``. Bases are few per model, so the walk up is short."""
 
     def __init__(self) -> None:
-        self.up: dict[str, tuple[str, ...]] = {}
+        self.up: dict[str, str | tuple[str, ...]] = {}  # one base as itself: most models have one
 
     def add(self, a: str, b: str) -> None:
-        have = self.up.get(a, ())
+        have = self.bases(a)
         if b not in have:
-            self.up[a] = (*have, b)
+            self.up[a] = (*have, b) if have else b
+
+    def bases(self, a: str) -> tuple[str, ...]:
+        have = self.up.get(a, ())
+        return (have,) if isinstance(have, str) else have
 
     def path(self, start: str, goal: str) -> list[str] | None:
         """A path ``start → … → goal`` along bases, or None."""
@@ -455,7 +461,7 @@ class Lineage:
                 while came[out[-1]]:
                     out.append(came[out[-1]])
                 return out[::-1]
-            for nxt in self.up.get(node, ()):
+            for nxt in self.bases(node):
                 if nxt not in came:
                     came[nxt] = node
                     stack.append(nxt)
@@ -510,7 +516,7 @@ def rows_ahead(pf: Any, columns: dict[str, str], index: dict[str, str], start: i
         for repo in values:
             if isinstance(repo, str) and is_repo_id(repo.strip()):
                 try:
-                    out.add(index.get(repo.strip().lower()) or hf_model_id(repo.strip()))
+                    out.add(sys.intern(index.get(repo.strip().lower()) or hf_model_id(repo.strip())))
                 except InvalidIdError:
                     continue
     return out
@@ -560,7 +566,11 @@ def build_batch(
         report.failures += rp.failures
         if rp.model is None:
             continue
+        # One copy of each id for every set the load keeps (this state, the writer's): at 1M
+        # rows the copies were hundreds of MB.
+        rp.model = sys.intern(rp.model)
         if rp.node is not None:
+            rp.node["id"] = rp.model
             batch.add_node(rp.node)
         else:
             report.nodes_unchanged += 1  # a curated model: its properties are not ours
@@ -580,8 +590,8 @@ def build_batch(
             )
             continue
         for source, target in rp.lineage:
-            state.lineage.add(source, target)
-        edges += [(rp.index, key, row) for key, row in rp.edges]
+            state.lineage.add(sys.intern(source), sys.intern(target))
+        edges += [(rp.index, (key[0], sys.intern(key[1]), sys.intern(key[2]), key[3]), row) for key, row in rp.edges]
     for rp in plans:  # edges that waited for these rows' models
         if rp.model is not None:
             edges += state.pending.pop(rp.model, [])
@@ -616,6 +626,38 @@ def build_batch(
 ProgressFn = Callable[[Progress], None]
 
 
+def _write_all(
+    store: GraphStore,
+    chunks: Iterator[tuple[int, list[Planned]]],
+    state: _State,
+    index: dict[str, str],
+    at: tuple[str, int, float],
+    commit_rows: int | None,
+    progress: ProgressFn | None,
+) -> SourceReport:
+    """Write the planned chunks as batches, each with its checkpoint; the writer's counts
+    (the reading thread adds its failures to the load's own report meanwhile)."""
+    from graph.store import pipelined
+
+    key, total, started = at
+    written = SourceReport()
+    with store.bulk(commit_rows, late=written) as write:
+        for end, plans in pipelined(chunks, depth=1):
+            batch = build_batch(store, plans, state, written, index)
+            waiting = state.waiting_from()
+            batch.checkpoint = (key, str(end if waiting is None else min(end, waiting)))
+            state.rows += len(plans)
+            written += write(batch)
+            if progress:
+                rate = state.rows / max(time.monotonic() - started, 1e-9)
+                progress(Progress(papers=state.rows, rate=rate, done=end, total=total, unit="rows"))
+        if state.pending:  # bases whose rows could not be read: written with their repo id only
+            batch = build_batch(store, [], state, written, index, final=True)
+            batch.checkpoint = (key, str(total))
+            written += write(batch)
+    return written
+
+
 def load_hf_dump(
     store: GraphStore,
     path: str | Path,
@@ -633,7 +675,6 @@ def load_hf_dump(
     the same file on another day changes nothing. ``workers``: parsing processes, one row group
     each at a time (None: one per core from :data:`PARALLEL_FROM` rows on; 0: in-process).
     """
-    from graph.store import pipelined
 
     path = Path(path)
     report = SourceReport()
@@ -669,21 +710,13 @@ def load_hf_dump(
         for end, rows in iter_chunks(pf, columns, path, start, batch_size, report):
             yield end, [planned(plan_row(row, path, index, retrieved), index) for row in rows]
 
-    written = SourceReport()  # the writer's counts; the reading thread appends to `report` meanwhile
-    with store.bulk(commit_rows, late=written) as write:
-        for end, plans in pipelined(chunks(), depth=1):
-            batch = build_batch(store, plans, state, written, index)
-            waiting = state.waiting_from()
-            batch.checkpoint = (key, str(end if waiting is None else min(end, waiting)))
-            state.rows += len(plans)
-            written += write(batch)
-            if progress:
-                rate = state.rows / max(time.monotonic() - started, 1e-9)
-                progress(Progress(papers=state.rows, rate=rate, done=end, total=total, unit="rows"))
-        if state.pending:  # bases whose rows could not be read: written with their repo id only
-            batch = build_batch(store, [], state, written, index, final=True)
-            batch.checkpoint = (key, str(total))
-            written += write(batch)
+    collecting = gc.isenabled()
+    gc.disable()  # the load's sets hold millions of ids; each full collection walked them all
+    try:
+        written = _write_all(store, chunks(), state, index, (key, total, started), commit_rows, progress)
+    finally:
+        if collecting:
+            gc.enable()
     report += written
     if state.no_front_matter:
         report.notes.append(f"{state.no_front_matter:,} card(s) without front matter: model node only")

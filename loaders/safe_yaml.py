@@ -184,38 +184,44 @@ def _from_events(text: str) -> Any:
         if type(event) is not yaml.DocumentStartEvent:
             raise _Slow
         root: Any = _NONE
-        stack: list[Any] = []  # open collections
-        keys: list[Any] = []  # per open collection: the mapping key waiting for its value (_NONE: none)
-        while root is _NONE:
+        top: Any = None  # the innermost open collection
+        key: Any = _NONE  # in a mapping: the key waiting for its value
+        stack: list[tuple[Any, Any]] = []  # the outer open collections, each with its waiting key
+        while True:
             event = get()
             kind = type(event)
-            if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-                value = stack.pop()
-                keys.pop()
-                if stack:
+            if kind is _MAP_END or kind is _SEQ_END:
+                value = top
+                if not stack:
+                    root = value
+                    break
+                top, key = stack.pop()
+            else:
+                if event.anchor is not None or event.tag is not None or len(stack) >= MAX_DEPTH - 1:
+                    raise _Slow  # composed by _Loader: refused there, or exact there
+                if kind is _SCALAR:
+                    value = event.value
+                    if event.implicit[0] and (not value or (value[0] in _RESOLVED_FIRST and value not in _WORDS)):
+                        value = _scalar(event)
+                    if top is None:
+                        root = value
+                        break
+                elif kind is _MAP_START or kind is _SEQ_START:
+                    if top is not None:
+                        if type(top) is dict and key is _NONE:
+                            raise _Slow  # a collection as a key: _Loader says it cannot be one
+                        stack.append((top, key))
+                    top, key = ({} if kind is _MAP_START else []), _NONE
                     continue
-                root = value
-                break
-            if event.anchor is not None or event.tag is not None or len(stack) >= MAX_DEPTH:
-                raise _Slow  # composed by _Loader: refused there, or exact there
-            if kind is yaml.ScalarEvent:
-                value = event.value
-                if event.implicit[0] and (not value or value[0] in _RESOLVED_FIRST):
-                    value = _scalar(event)
-            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-                value = {} if kind is yaml.MappingStartEvent else []
-                if stack and type(stack[-1]) is dict and keys[-1] is _NONE:
-                    raise _Slow  # a collection as a key: _Loader says it cannot be one
-                _attach(stack, keys, value)
-                stack.append(value)
-                keys.append(_NONE)
-                continue
-            else:  # an alias, or anything unexpected
-                raise _Slow
-            if not stack:
-                root = value
-                break
-            _attach(stack, keys, value)
+                else:  # an alias, or anything unexpected
+                    raise _Slow
+            if type(top) is list:
+                top.append(value)
+            elif key is _NONE:
+                key = value
+            else:
+                top[key] = value
+                key = _NONE
         if type(get()) is not yaml.DocumentEndEvent or type(get()) is not yaml.StreamEndEvent:
             raise _Slow  # a second document: _Loader's message
         return root
@@ -224,25 +230,21 @@ def _from_events(text: str) -> Any:
 
 
 _NONE: Any = object()
-
-
-def _attach(stack: list[Any], keys: list[Any], value: Any) -> None:
-    if not stack:
-        return
-    top = stack[-1]
-    if type(top) is list:
-        top.append(value)
-    elif keys[-1] is _NONE:
-        keys[-1] = value
-    else:
-        top[keys[-1]] = value
-        keys[-1] = _NONE
+_SCALAR, _MAP_START, _MAP_END = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.MappingEndEvent
+_SEQ_START, _SEQ_END = yaml.SequenceStartEvent, yaml.SequenceEndEvent
+#: Plain scalars met before that resolved to strings (``transformers``, ``text-generation``…):
+#: resolving tries the implicit resolvers' patterns each time. Bounded: cleared when full.
+_WORDS: set[str] = set()
+_WORDS_MAX = 100_000
 
 
 def _scalar(event: Any) -> Any:
     """A plain scalar that may not be a string, resolved and constructed as :class:`_Loader` does."""
     tag = _SCALARS.resolve(yaml.ScalarNode, event.value, event.implicit)
     if tag == _STR_TAG:
+        if len(_WORDS) >= _WORDS_MAX:
+            _WORDS.clear()
+        _WORDS.add(event.value)
         return event.value
     if tag not in _SIMPLE_TAGS:
         raise _Slow  # a merge key or a value key: _Loader's handling
