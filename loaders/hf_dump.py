@@ -495,6 +495,11 @@ class _State:
     no_front_matter: int = 0
     rows: int = 0
 
+    def forget(self) -> None:
+        """Drop what only the batches needed (ids, edge keys, lineage): at 1M rows, most of a GB."""
+        for held in (self.ahead, self.written, self.stated, self.pending, self.names, self.lineage.up):
+            held.clear()
+
     def waiting_from(self) -> int | None:
         """The first row whose edges are not written yet."""
         return min((item[0] for edges in self.pending.values() for item in edges), default=None)
@@ -655,6 +660,7 @@ def _write_all(
             batch = build_batch(store, [], state, written, index, final=True)
             batch.checkpoint = (key, str(total))
             written += write(batch)
+        state.forget()  # before the last commit, the load's memory peak
     return written
 
 
