@@ -1,6 +1,6 @@
 """Card-dump benchmark: ``load_hf_dump`` of N cards into each backend, cards/s and peak RSS.
 
-    python bench/hf_dump.py --cards 100000 1000000 [--neo4j | --neo4j-only] [--batch-size 5000]
+    python bench/hf_dump.py --cards 100000 1000000 [--neo4j | --neo4j-only] [--neo4j-import] [--batch-size 5000]
 
 The dump is **made up from real cards, cycled under new ids**: no copy of the Hub's dump
 (``librarian-bots/model_cards_with_metadata``) is on this machine. The real rows are those of
@@ -79,12 +79,23 @@ def worker(backend: str, file: str, batch_size: int, tmp: str) -> None:
     from loaders.hf_dump import load_hf_dump
 
     logging.basicConfig(level=logging.INFO, format="# %(relativeCreated)8.0f ms %(message)s")
-    store = worker_store(backend, tmp)
+    server = None
+    if backend == "neo4j-import":
+        # A server of its own (as bench/snapshot.py): the import stops and restarts it.
+        from graph.backends import open_store
+        from lineage.neo4j_server import Neo4jServer
+
+        server = Neo4jServer.start(Path(tmp) / "neo4j", password="bench-pass")
+        store = open_store("neo4j", uri=server.uri, user=server.user, password=server.password, server=server)
+    else:
+        store = worker_store(backend, tmp)
     start = time.perf_counter()
     report = load_hf_dump(store, file, batch_size=batch_size, resume=False)
     seconds = time.perf_counter() - start
     counts = store.counts()
     store.close()
+    if server is not None:
+        server.stop()
     rows = report.nodes_added + report.nodes_updated + report.edges_added + report.edges_updated
     print(json.dumps({"seconds": seconds, "rows": rows, "failures": len(report.failures), "counts": counts}))
 
@@ -140,6 +151,11 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=5000)
     parser.add_argument("--neo4j", action="store_true", help="also Neo4j (the project's server, started here)")
     parser.add_argument("--neo4j-only", action="store_true")
+    parser.add_argument(
+        "--neo4j-import",
+        action="store_true",
+        help="also Neo4j by neo4j-admin import into an empty server of its own (graph/neo4j_import.py)",
+    )
     parser.add_argument("--tmp-dir", help="where the stores go (default: the system's temp dir)")
     parser.add_argument("--worker", nargs=2, metavar=("BACKEND", "FILE"), help=argparse.SUPPRESS)
     parser.add_argument("--tmp", help=argparse.SUPPRESS)
@@ -154,7 +170,10 @@ def main() -> None:
     server = None
     backends = [] if args.neo4j_only else ["ladybug"]
     also: list[int] = []
-    if args.neo4j or args.neo4j_only:
+    if args.neo4j_import:
+        use_bench_memory(env)
+        backends.append("neo4j-import")  # its server is the worker's child: counted in its tree
+    if args.neo4j or (args.neo4j_only and not args.neo4j_import):
         from lineage.neo4j_server import Neo4jServer
 
         use_bench_memory(os.environ)
@@ -163,7 +182,7 @@ def main() -> None:
         backends.append("neo4j")
         also.append(server.pid)
     try:
-        print(f"{'cards':>9} {'backend':>8} {'seconds':>8} {'cards/s':>9} {'rows/s':>9} {'peak RSS (all)':>15}")
+        print(f"{'cards':>9} {'backend':>12} {'seconds':>8} {'cards/s':>9} {'rows/s':>9} {'peak RSS (all)':>15}")
         for n in args.cards:
             with tempfile.TemporaryDirectory(prefix="lineage-dump-", dir=args.tmp_dir) as tmp:
                 file = Path(tmp) / "model_cards.parquet"
@@ -174,7 +193,7 @@ def main() -> None:
                 for backend in backends:
                     r = measure(backend, file, args, env, also if backend == "neo4j" else [])
                     print(
-                        f"{n:>9,} {backend:>8} {r['seconds']:>8.1f} {n / r['seconds']:>9,.0f} "
+                        f"{n:>9,} {backend:>12} {r['seconds']:>8.1f} {n / r['seconds']:>9,.0f} "
                         f"{r['rows'] / r['seconds']:>9,.0f} {r['peak_mb']:>13,.0f}MB "
                         f"({r['failures']} failures; {json.dumps(r['counts'])})",
                         flush=True,

@@ -266,6 +266,7 @@ def staged_bulk(store: EmbeddedTarget, commit_rows: int | None = None) -> Iterat
     with store.lock:
         try:
             yield write
+            known.rows.clear()  # no batch comes after this commit: its memory is the engine's now
             group.commit()
         finally:
             group.discard()

@@ -80,7 +80,7 @@ from graph.ids import InvalidIdError, dataset_id, normalize_id
 from graph.schema import BuildKind, Dataset, Edge, EdgeType, Method, Model, Provenance, Source
 from graph.store import GraphStore, upsert
 from loaders.paper_nodes import SourceReport, paper_record, stored_nodes
-from loaders.safe_yaml import YamlInputError, load_yaml
+from loaders.safe_yaml import YamlInputError, load_data
 from loaders.shown import cut, shown, validation_line
 
 RELATIONS = {
@@ -119,6 +119,7 @@ _ARXIV_LINK = re.compile(
     r"(?:https?://)?(?:www\.)?arxiv\.org/(?:abs|pdf)/((?:\d{4}\.\d{4,5}|[a-z-]+/\d{7})(?:v\d+)?)", re.I
 )
 _ARXIV_AT = re.compile(r"arxiv\.org/(?:abs|pdf)/", re.I)  # where a link can be: found fast, then matched
+_ARXIV_AT_LOWER = re.compile(r"arxiv\.org/(?:abs|pdf)/")
 _SENTENCE_START = re.compile(r"[.!?]\s|\n\s*\n|\n\s*[-*#|>]|\|")
 _OWN_PAPER = re.compile(
     r"\b(?:our|the|this)\s+technical\s+report\b|\b(?:our|this|the model'?s?)\s+(?:paper|preprint|report)\b"
@@ -156,9 +157,11 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].strip() != "---":
         return None, text, 1
+    at = start = len(lines[0])  # the lines are the text cut up: slices of it, not joins
     for i, line in enumerate(lines[1:], 1):
         if line.strip() == "---":
-            return "".join(lines[1:i]), "".join(lines[i + 1 :]), i + 2
+            return text[start:at], text[at + len(line) :], i + 2
+        at += len(line)
     return None, text, 1  # an opening '---' with no closing one: Markdown, not front matter
 
 
@@ -169,7 +172,7 @@ def is_repo_id(repo_id: str) -> bool:
 
 def read_card(path: str | Path, repo_id: str, text: str | None = None, created: dt.date | None = None) -> Card:
     """Parse one card (``text``, else the file's); raises :class:`CardError` naming ``file:line`` for bad front matter."""
-    path = Path(path)
+    path = path if isinstance(path, Path) else Path(path)
     if not is_repo_id(repo_id):
         raise CardError(
             f"{path}: {shown(repo_id, 100)} is not a repo id (name a card owner__name.md or owner/name/README.md)"
@@ -183,7 +186,7 @@ def read_card(path: str | Path, repo_id: str, text: str | None = None, created: 
     if front is None:
         return Card(path, repo_id, {}, text, False, created)
     try:
-        meta, _ = load_yaml(front, first_line=2)  # the opening '---' is line 1
+        meta = load_data(front, first_line=2)  # the opening '---' is line 1
     except YamlInputError as exc:
         line = f":{exc.line}" if exc.line else ""
         what = "front matter is not valid YAML" if exc.syntax else "front matter"
@@ -362,7 +365,7 @@ def _arxiv_links(body: str) -> Iterator[re.Match[str]]:
     ``https://www.`` makes a scan try every position, so the literal ``arxiv.org/abs|pdf/`` is
     found first and the full pattern matched from the earliest start (at most 12 characters back)."""
     end = 0
-    for hit in _ARXIV_AT.finditer(body):
+    for hit in _link_starts(body):
         if hit.start() < end:
             continue
         for start in range(max(end, hit.start() - 12), hit.start() + 1):
@@ -371,6 +374,17 @@ def _arxiv_links(body: str) -> Iterator[re.Match[str]]:
                 end = match.end()
                 yield match
                 break
+
+
+def _link_starts(body: str) -> Iterator[re.Match[str]]:
+    """``_ARXIV_AT.finditer(body)``, found in ``body.lower()`` by a case-sensitive search where
+    that gives the same positions (twice as fast: an ignore-case pattern is tried at every
+    position): each character lowers to one, and none of ``ı`` and ``ſ`` (which the ignore-case
+    pattern takes for ``i`` and ``s``, and ``lower`` keeps) is there."""
+    low = body.lower()
+    if len(low) != len(body) or "ı" in body or "ſ" in body:
+        return _ARXIV_AT.finditer(body)
+    return _ARXIV_AT_LOWER.finditer(low)
 
 
 def own_paper_links(card: Card) -> Iterator[tuple[str, str]]:

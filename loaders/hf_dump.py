@@ -45,6 +45,8 @@ a ``base_model`` that would close a lineage cycle.
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -55,7 +57,7 @@ from pydantic import ValidationError
 
 from graph.dates import refresh_dates
 from graph.ids import InvalidIdError, dataset_id, label_of
-from graph.schema import BuildKind, Dataset, Edge, Method, Model, Source, edge_row, node_row
+from graph.schema import BuildKind, Dataset, Method, Model, Source, edge_row, node_row, provenance_of
 from graph.store import Batch, GraphStore
 from loaders.arxiv_api import Progress
 from loaders.hf_cards import (
@@ -226,6 +228,8 @@ def iter_chunks(
 
 #: Fewer rows than this are parsed in-process: starting worker processes costs a second or two.
 PARALLEL_FROM = 20_000
+#: Rows a worker reads at a time: their card texts are most of its memory.
+READ_ROWS = 1000
 _OPEN: dict[str, Any] = {}
 
 
@@ -237,20 +241,30 @@ def plan_group(
     size: int,
     index: dict[str, str],
     retrieved: dt.date,
-) -> tuple[list[tuple[int, list[RowPlan]]], list[str]]:
+) -> tuple[list[tuple[int, list[Planned]]], list[str]]:
     """One row group read and planned in a worker process: its chunks, and the read failure if any.
-    Card bodies are dropped before the plans go back (the writer does not need them)."""
+    The plans go back as plain rows (:class:`Planned`): no card text, no records to pickle."""
     import pyarrow.parquet as pq
+
+    from graph.ladybug_bulk import release_free_heap
 
     pf = _OPEN.get(path) or _OPEN.setdefault(path, pq.ParquetFile(path))
     report = SourceReport()
-    out = []
-    for end, rows in group_chunks(pf, columns, Path(path), group, start, size, report):
-        plans = [plan_row(row, Path(path), index, retrieved) for row in rows]
-        for rp in plans:
-            if rp.plan is not None:
-                rp.plan.card.body = ""
-        out.append((end, plans))
+    out: list[tuple[int, list[Planned]]] = []
+    plans: list[Planned] = []
+    collecting = gc.isenabled()
+    gc.disable()  # a row group's objects all live until it returns: collecting them is wasted work
+    try:  # read a few cards at a time (their texts are most of a worker's memory), sent in chunks of `size`
+        file = Path(path)
+        for end, rows in group_chunks(pf, columns, file, group, start, min(size, READ_ROWS), report):
+            plans += [planned(plan_row(row, file, index, retrieved), index) for row in rows]
+            if len(plans) >= size or end >= group[2]:
+                out.append((end, plans))
+                plans = []
+    finally:
+        if collecting:
+            gc.enable()
+    release_free_heap()  # the texts read are freed: give their pages back (RSS counts)
     return out, report.failures
 
 
@@ -264,7 +278,7 @@ def planned_in_workers(
     retrieved: dt.date,
     workers: int,
     report: SourceReport,
-) -> Iterator[tuple[int, list[RowPlan]]]:
+) -> Iterator[tuple[int, list[Planned]]]:
     """Every row group from ``start`` on, planned by ``workers`` processes, in file order (a
     bounded read-ahead: memory stays a few row groups)."""
     import multiprocessing
@@ -279,7 +293,7 @@ def planned_in_workers(
     )
     pending: deque[Future[Any]] = deque()
 
-    def done() -> Iterator[tuple[int, list[RowPlan]]]:
+    def done() -> Iterator[tuple[int, list[Planned]]]:
         chunks, failures = pending.popleft().result()
         report.failures.extend(failures)
         yield from chunks
@@ -375,6 +389,43 @@ def plan_row(row: Row, path: Path, index: dict[str, str], retrieved: dt.date) ->
     return out
 
 
+@dataclass
+class Planned:
+    """What the writer needs of one row, as plain values (:func:`planned`): node and edge rows
+    made where the card was parsed, so the writer's process builds no records."""
+
+    index: int
+    model: str | None  # None: the row was skipped
+    node: dict[str, Any] | None  # the model's node row (None: a curated model, left alone)
+    path: str = ""  # the card, for messages
+    front_matter: bool = False
+    names: list[tuple[str, str]] = field(default_factory=list)  # (node id, repo id as the card wrote it)
+    lineage: list[tuple[str, str]] = field(default_factory=list)  # (model, base) of the lineage edges
+    edges: list[tuple[tuple[str, str, str, str], dict[str, Any]]] = field(default_factory=list)  # (key, row)
+    notes: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+
+def planned(rp: RowPlan, index: dict[str, str]) -> Planned:
+    """One :class:`RowPlan` as the writer takes it: rows instead of records."""
+    plan = rp.plan
+    if plan is None:
+        return Planned(rp.index, None, None, failures=rp.failures)
+    edges = [*plan.builds_on, *plan.papers, *plan.trained_on, *plan.methods]
+    return Planned(
+        rp.index,
+        plan.model,
+        node_row(rp.node) if rp.node is not None else None,
+        str(plan.card.path),
+        plan.card.has_front_matter,
+        list(_card_names(plan, index)),
+        [(e.source, e.target) for e in plan.builds_on if e.kind and e.kind.value in _LINEAGE],
+        [(e.key, edge_row(e)) for e in edges],
+        plan.notes,
+        rp.failures,
+    )
+
+
 def _reason(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return validation_line(exc.errors()[0])
@@ -389,12 +440,16 @@ class Lineage:
     reachable from ``b``. Bases are few per model, so the walk up is short."""
 
     def __init__(self) -> None:
-        self.up: dict[str, tuple[str, ...]] = {}
+        self.up: dict[str, str | tuple[str, ...]] = {}  # one base as itself: most models have one
 
     def add(self, a: str, b: str) -> None:
-        have = self.up.get(a, ())
+        have = self.bases(a)
         if b not in have:
-            self.up[a] = (*have, b)
+            self.up[a] = (*have, b) if have else b
+
+    def bases(self, a: str) -> tuple[str, ...]:
+        have = self.up.get(a, ())
+        return (have,) if isinstance(have, str) else have
 
     def path(self, start: str, goal: str) -> list[str] | None:
         """A path ``start → … → goal`` along bases, or None."""
@@ -406,7 +461,7 @@ class Lineage:
                 while came[out[-1]]:
                     out.append(came[out[-1]])
                 return out[::-1]
-            for nxt in self.up.get(node, ()):
+            for nxt in self.bases(node):
                 if nxt not in came:
                     came[nxt] = node
                     stack.append(nxt)
@@ -435,14 +490,19 @@ class _State:
     lineage: Lineage
     written: set[str] = field(default_factory=set)  # node ids this run wrote or found stored
     stated: set[int] = field(default_factory=set)  # hashes of edge keys written (the first card is the evidence)
-    pending: dict[str, list[tuple[int, Edge]]] = field(default_factory=dict)  # row's model → edges waiting for it
+    pending: dict[str, list[tuple[int, Any, dict[str, Any]]]] = field(default_factory=dict)  # model → (row, key, edge)
     names: dict[str, str] = field(default_factory=dict)  # repo id as a card wrote it, for pending ends
     no_front_matter: int = 0
     rows: int = 0
 
+    def forget(self) -> None:
+        """Drop what only the batches needed (ids, edge keys, lineage): at 1M rows, most of a GB."""
+        for held in (self.ahead, self.written, self.stated, self.pending, self.names, self.lineage.up):
+            held.clear()
+
     def waiting_from(self) -> int | None:
         """The first row whose edges are not written yet."""
-        return min((i for edges in self.pending.values() for i, _ in edges), default=None)
+        return min((item[0] for edges in self.pending.values() for item in edges), default=None)
 
 
 def rows_ahead(pf: Any, columns: dict[str, str], index: dict[str, str], start: int) -> set[str]:
@@ -461,7 +521,7 @@ def rows_ahead(pf: Any, columns: dict[str, str], index: dict[str, str], start: i
         for repo in values:
             if isinstance(repo, str) and is_repo_id(repo.strip()):
                 try:
-                    out.add(index.get(repo.strip().lower()) or hf_model_id(repo.strip()))
+                    out.add(sys.intern(index.get(repo.strip().lower()) or hf_model_id(repo.strip())))
                 except InvalidIdError:
                     continue
     return out
@@ -492,7 +552,7 @@ def _card_names(plan: CardPlan, index: dict[str, str]) -> Iterator[tuple[str, st
 
 def build_batch(
     store: GraphStore,
-    plans: list[RowPlan],
+    plans: list[Planned],
     state: _State,
     report: SourceReport,
     index: dict[str, str],
@@ -506,66 +566,102 @@ def build_batch(
     ``final``: write every edge still waiting (its row was unreadable)."""
     batch = Batch()
     names: dict[str, str] = {}
-    edges: list[tuple[int, Edge]] = []
+    edges: list[tuple[int, tuple[str, str, str, str], dict[str, Any]]] = []
     for rp in plans:
         report.failures += rp.failures
-        if rp.plan is None:
+        if rp.model is None:
             continue
-        plan = rp.plan
+        # One copy of each id for every set the load keeps (this state, the writer's): at 1M
+        # rows the copies were hundreds of MB.
+        rp.model = sys.intern(rp.model)
         if rp.node is not None:
-            batch.add_node(node_row(rp.node))
+            rp.node["id"] = rp.model
+            batch.add_node(rp.node)
         else:
             report.nodes_unchanged += 1  # a curated model: its properties are not ours
-        state.ahead.discard(plan.model)
-        state.written.add(plan.model)
-        state.no_front_matter += not plan.card.has_front_matter
-        report.notes += plan.notes
-        for node_id, repo in _card_names(plan, index):
+        state.ahead.discard(rp.model)
+        state.written.add(rp.model)
+        state.no_front_matter += not rp.front_matter
+        report.notes += rp.notes
+        for node_id, repo in rp.names:
             names.setdefault(node_id, repo)
-        lineage = [e for e in plan.builds_on if e.kind and e.kind.value in _LINEAGE]
         cycle = None
-        for edge in lineage:
-            cycle = cycle or state.lineage.path(edge.target, edge.source)
+        for source, target in rp.lineage:
+            cycle = cycle or state.lineage.path(target, source)
         if cycle:
-            loop = cut(" -> ".join([plan.model, *cycle]), 300)
+            loop = cut(" -> ".join([rp.model, *cycle]), 300)
             report.failures.append(
-                f"{plan.card.path}: base_model would close a lineage cycle ({loop}); its lineage edges were not loaded"
+                f"{rp.path}: base_model would close a lineage cycle ({loop}); its lineage edges were not loaded"
             )
             continue
-        for edge in lineage:
-            state.lineage.add(edge.source, edge.target)
-        edges += [(rp.index, e) for e in [*plan.builds_on, *plan.papers, *plan.trained_on, *plan.methods]]
+        for source, target in rp.lineage:
+            state.lineage.add(sys.intern(source), sys.intern(target))
+        edges += [(rp.index, (key[0], sys.intern(key[1]), sys.intern(key[2]), key[3]), row) for key, row in rp.edges]
     for rp in plans:  # edges that waited for these rows' models
-        if rp.plan is not None:
-            edges += state.pending.pop(rp.plan.model, [])
+        if rp.model is not None:
+            edges += state.pending.pop(rp.model, [])
     if final:
         edges += [item for waiting in state.pending.values() for item in waiting]
         state.pending.clear()
-    ends = {n for _, e in edges for n in (e.source, e.target)} - state.written
+    ends = {n for _, key, _ in edges for n in (key[1], key[2])} - state.written
     if not final:
         ends -= state.ahead
     state.written |= set(store.nodes(sorted(ends))) if ends else set()
-    for row_index, edge in edges:
-        key = hash(edge.key)
-        if key in state.stated:
+    for item in edges:
+        _, key, row = item
+        hashed = hash(key)
+        if hashed in state.stated:
             continue
-        wait = None if final else next((n for n in (edge.source, edge.target) if n in state.ahead), None)
+        wait = None if final else next((n for n in (key[1], key[2]) if n in state.ahead), None)
         if wait is not None:
-            state.pending.setdefault(wait, []).append((row_index, edge))
+            state.pending.setdefault(wait, []).append(item)
             state.names.setdefault(wait, names.get(wait, ""))
             continue
-        for end in (edge.source, edge.target):
+        for end in (key[1], key[2]):
             if end not in state.written:
                 batch.add_node(node_row(_endpoint_node(end, {**names, **state.names})))
                 state.written.add(end)
-        state.stated.add(key)
-        batch.add_edge(edge.key, edge_row(edge), edge.provenance)
+        state.stated.add(hashed)
+        batch.add_edge(key, row, provenance_of(row) if key in batch.edges else ())
     for node_id in batch.nodes:
         state.names.pop(node_id, None)
     return batch
 
 
 ProgressFn = Callable[[Progress], None]
+
+
+def _write_all(
+    store: GraphStore,
+    chunks: Iterator[tuple[int, list[Planned]]],
+    state: _State,
+    index: dict[str, str],
+    at: tuple[str, int, float],
+    commit_rows: int | None,
+    progress: ProgressFn | None,
+) -> SourceReport:
+    """Write the planned chunks as batches, each with its checkpoint; the writer's counts
+    (the reading thread adds its failures to the load's own report meanwhile)."""
+    from graph.store import pipelined
+
+    key, total, started = at
+    written = SourceReport()
+    with store.bulk(commit_rows, late=written) as write:
+        for end, plans in pipelined(chunks, depth=1):
+            batch = build_batch(store, plans, state, written, index)
+            waiting = state.waiting_from()
+            batch.checkpoint = (key, str(end if waiting is None else min(end, waiting)))
+            state.rows += len(plans)
+            written += write(batch)
+            if progress:
+                rate = state.rows / max(time.monotonic() - started, 1e-9)
+                progress(Progress(papers=state.rows, rate=rate, done=end, total=total, unit="rows"))
+        if state.pending:  # bases whose rows could not be read: written with their repo id only
+            batch = build_batch(store, [], state, written, index, final=True)
+            batch.checkpoint = (key, str(total))
+            written += write(batch)
+        state.forget()  # before the last commit, the load's memory peak
+    return written
 
 
 def load_hf_dump(
@@ -585,7 +681,6 @@ def load_hf_dump(
     the same file on another day changes nothing. ``workers``: parsing processes, one row group
     each at a time (None: one per core from :data:`PARALLEL_FROM` rows on; 0: in-process).
     """
-    from graph.store import pipelined
 
     path = Path(path)
     report = SourceReport()
@@ -614,28 +709,20 @@ def load_hf_dump(
 
         workers = (os.cpu_count() or 1) if total - start >= PARALLEL_FROM else 0
 
-    def planned() -> Iterator[tuple[int, list[RowPlan]]]:
+    def chunks() -> Iterator[tuple[int, list[Planned]]]:
         if workers:
             yield from planned_in_workers(pf, columns, path, start, batch_size, index, retrieved, workers, report)
             return
         for end, rows in iter_chunks(pf, columns, path, start, batch_size, report):
-            yield end, [plan_row(row, path, index, retrieved) for row in rows]
+            yield end, [planned(plan_row(row, path, index, retrieved), index) for row in rows]
 
-    written = SourceReport()  # the writer's counts; the reading thread appends to `report` meanwhile
-    with store.bulk(commit_rows, late=written) as write:
-        for end, plans in pipelined(planned(), depth=1):
-            batch = build_batch(store, plans, state, written, index)
-            waiting = state.waiting_from()
-            batch.checkpoint = (key, str(end if waiting is None else min(end, waiting)))
-            state.rows += len(plans)
-            written += write(batch)
-            if progress:
-                rate = state.rows / max(time.monotonic() - started, 1e-9)
-                progress(Progress(papers=state.rows, rate=rate, done=end, total=total, unit="rows"))
-        if state.pending:  # bases whose rows could not be read: written with their repo id only
-            batch = build_batch(store, [], state, written, index, final=True)
-            batch.checkpoint = (key, str(total))
-            written += write(batch)
+    collecting = gc.isenabled()
+    gc.disable()  # the load's sets hold millions of ids; each full collection walked them all
+    try:
+        written = _write_all(store, chunks(), state, index, (key, total, started), commit_rows, progress)
+    finally:
+        if collecting:
+            gc.enable()
     report += written
     if state.no_front_matter:
         report.notes.append(f"{state.no_front_matter:,} card(s) without front matter: model node only")

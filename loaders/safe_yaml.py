@@ -147,6 +147,118 @@ def load_yaml(text: str, *, first_line: int = 1, string_keys: bool = False) -> t
     return data, node
 
 
+class _Slow(Exception):
+    """The text needs the checking composer (an alias, an anchor, a tag, nesting, an odd key)."""
+
+
+_SIMPLE_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("null", "bool", "int", "float", "timestamp"))
+
+
+def load_data(text: str, *, first_line: int = 1) -> Any:
+    """The data of one YAML document, as :func:`load_yaml` gives it, without its node tree.
+
+    Real card front matter has no aliases, anchors, tags, merge keys or deep nesting, and most
+    of its scalars are plain words; for such text the data are built straight from libyaml's
+    events here (a third of :func:`load_yaml`'s time: its composer and constructors are Python
+    calls per value). Anything else, and any error, is read by :func:`load_yaml`, so what is
+    refused and every message stay its own.
+    """
+    if CParser is not None and _FAST_EVENTS:
+        try:
+            return _from_events(text)
+        except (_Slow, yaml.YAMLError, ValueError, TypeError, RecursionError):
+            pass
+    return load_yaml(text, first_line=first_line)[0]
+
+
+def _from_events(text: str) -> Any:
+    """Build the document from libyaml's events (see :func:`load_data`); :class:`_Slow` when the
+    text has anything this does not handle exactly as :class:`_Loader`."""
+    parser = CParser(text)
+    get = parser.get_event
+    try:
+        get()  # stream start
+        event = get()
+        if type(event) is yaml.StreamEndEvent:
+            return None
+        if type(event) is not yaml.DocumentStartEvent:
+            raise _Slow
+        root: Any = _NONE
+        top: Any = None  # the innermost open collection
+        key: Any = _NONE  # in a mapping: the key waiting for its value
+        stack: list[tuple[Any, Any]] = []  # the outer open collections, each with its waiting key
+        while True:
+            event = get()
+            kind = type(event)
+            if kind is _MAP_END or kind is _SEQ_END:
+                value = top
+                if not stack:
+                    root = value
+                    break
+                top, key = stack.pop()
+            else:
+                if event.anchor is not None or event.tag is not None or len(stack) >= MAX_DEPTH - 1:
+                    raise _Slow  # composed by _Loader: refused there, or exact there
+                if kind is _SCALAR:
+                    value = event.value
+                    if event.implicit[0] and (not value or (value[0] in _RESOLVED_FIRST and value not in _WORDS)):
+                        value = _scalar(event)
+                    if top is None:
+                        root = value
+                        break
+                elif kind is _MAP_START or kind is _SEQ_START:
+                    if top is not None:
+                        if type(top) is dict and key is _NONE:
+                            raise _Slow  # a collection as a key: _Loader says it cannot be one
+                        stack.append((top, key))
+                    top, key = ({} if kind is _MAP_START else []), _NONE
+                    continue
+                else:  # an alias, or anything unexpected
+                    raise _Slow
+            if type(top) is list:
+                top.append(value)
+            elif key is _NONE:
+                key = value
+            else:
+                top[key] = value
+                key = _NONE
+        if type(get()) is not yaml.DocumentEndEvent or type(get()) is not yaml.StreamEndEvent:
+            raise _Slow  # a second document: _Loader's message
+        return root
+    finally:
+        parser.dispose()
+
+
+_NONE: Any = object()
+_SCALAR, _MAP_START, _MAP_END = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.MappingEndEvent
+_SEQ_START, _SEQ_END = yaml.SequenceStartEvent, yaml.SequenceEndEvent
+#: Plain scalars met before that resolved to strings (``transformers``, ``text-generation``…):
+#: resolving tries the implicit resolvers' patterns each time. Bounded: cleared when full.
+_WORDS: set[str] = set()
+_WORDS_MAX = 100_000
+
+
+def _scalar(event: Any) -> Any:
+    """A plain scalar that may not be a string, resolved and constructed as :class:`_Loader` does."""
+    tag = _SCALARS.resolve(yaml.ScalarNode, event.value, event.implicit)
+    if tag == _STR_TAG:
+        if len(_WORDS) >= _WORDS_MAX:
+            _WORDS.clear()
+        _WORDS.add(event.value)
+        return event.value
+    if tag not in _SIMPLE_TAGS:
+        raise _Slow  # a merge key or a value key: _Loader's handling
+    node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+    return _Loader.yaml_constructors[tag](_SCALARS, node)
+
+
+_SCALARS = _Loader("")  # resolves and constructs single scalars (no state of its own)
+#: First characters of plain scalars that an implicit resolver may read as non-strings; any
+#: other plain scalar is a string. Valid only without wildcard or path resolvers.
+_RESOLVED_FIRST = frozenset(k for k in _Loader.yaml_implicit_resolvers if k)
+_FAST_EVENTS = None not in _Loader.yaml_implicit_resolvers and not _Loader.yaml_path_resolvers
+
+
 def _check_string_keys(root: yaml.Node, first_line: int) -> None:
     """Raise for the first mapping key that is not a plain string (walked without recursion)."""
     stack = [root]
