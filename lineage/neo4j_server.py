@@ -21,12 +21,14 @@ import contextlib
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
 import time
+import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -91,6 +93,10 @@ JVM_OPTS = (
     "-Dio.netty.tryReflectionSetAccessible=true",
     "-Dlog4j2.disable.jmx=true",
 )
+#: More JVM options for the server and the import tool, split like a shell line. The tests set
+#: -XX:TieredStopAtLevel=1: their servers live seconds, and the C2 compiler's start-up work
+#: would be most of their CPU time.
+JVM_OPTS_ENV = "LINEAGE_NEO4J_JVM_OPTS"
 _ENV_PASSWORD = "LINEAGE_NEO4J_PASSWORD"  # read by the launcher; keeps the password out of `ps`
 _READY = re.compile(r"^READY (bolt://\S+)\n", re.MULTILINE)  # newline: never match a partial write
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -194,6 +200,60 @@ def _build_lock() -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+# --- class-data archive ----------------------------------------------------------------------
+
+
+def _extra_jvm_opts() -> list[str]:
+    return shlex.split(os.environ.get(JVM_OPTS_ENV, ""))
+
+
+def _class_archive(java: str, jar: Path) -> Path:
+    """Where the archive of this build's classes for this JVM lives: an archive made by
+    another JDK or for another build would only be refused, with a warning."""
+    resolved = Path(java).resolve()
+    made = f"{resolved}:{resolved.stat().st_mtime_ns}:{jar.stat().st_mtime_ns}"
+    return BUILD_DIR / f"neo4j-launcher-{zlib.crc32(made.encode()):08x}.jsa"
+
+
+def _class_data_opts(java: str, jar: Path, timeout: float) -> list[str]:
+    """``-XX:SharedArchiveFile`` for the launcher's classes, recorded on first use.
+
+    Loading and verifying Neo4j's classes is most of a server's start; an application
+    class-data archive (JDK 13+, "AppCDS") maps them ready-made, for every later start of this
+    build. It is recorded once per build by a warm-up server that starts and stops at once.
+    An archive that cannot be made only costs speed, never the start: it is not tried again
+    for this build (a ``.failed`` mark beside it).
+    """
+    archive = _class_archive(java, jar)
+    failed = archive.with_name(archive.name + ".failed")
+    if not archive.is_file() and not failed.exists():
+        with _build_lock():
+            if not archive.is_file() and not failed.exists():
+                _record_class_archive(archive, timeout)
+    return [f"-XX:SharedArchiveFile={archive}"] if archive.is_file() else []
+
+
+def _record_class_archive(archive: Path, timeout: float) -> None:
+    for stale in BUILD_DIR.glob("neo4j-launcher-*.jsa*"):  # an earlier build's or JDK's
+        stale.unlink(missing_ok=True)
+    BUILD_DIR.mkdir(parents=True, exist_ok=True)
+    partial = archive.with_name(archive.name + ".partial")
+    try:
+        with tempfile.TemporaryDirectory(prefix="lineage-neo4j-warm-up-") as tmp:
+            proc, _ = _launch(
+                Path(tmp), 0, None, timeout, detached=False, class_data=[f"-XX:ArchiveClassesAtExit={partial}"]
+            )
+            assert proc.stdin is not None
+            proc.stdin.close()  # --watch-stdin: a clean exit, where the JVM writes the archive
+            code = proc.wait(120)
+        if code != 0 or not partial.is_file():
+            raise Neo4jServerError(f"the warm-up server exited with code {code} and no archive")
+        partial.replace(archive)
+    except (Neo4jServerError, OSError, subprocess.TimeoutExpired) as e:
+        partial.unlink(missing_ok=True)
+        archive.with_name(archive.name + ".failed").write_text(f"{e}\n")
+
+
 # --- launching -------------------------------------------------------------------------------
 
 
@@ -229,21 +289,33 @@ def _diagnostics(data_dir: Path) -> str:
 
 
 def _launch(
-    data_dir: Path, port: int, password: str | None, timeout: float, detached: bool
+    data_dir: Path,
+    port: int,
+    password: str | None,
+    timeout: float,
+    detached: bool,
+    class_data: list[str] | None = None,
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """Start the launcher and wait for its READY line; on failure, kill it and raise with logs."""
+    """Start the launcher and wait for its READY line; on failure, kill it and raise with logs.
+
+    ``class_data``: the class-data archive options (default: the build's archive, recorded
+    on first use).
+    """
     reason = java_available()
     if reason:
         raise Neo4jServerError(f"cannot start Neo4j: {reason}")
     jar = build()
     java = _java()
     assert java is not None  # checked by java_available()
+    if class_data is None:
+        class_data = _class_data_opts(java, jar, timeout)
     data_dir = data_dir.resolve()
     _restore_before_import(data_dir)
     logs = data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     heap = os.environ.get(HEAP_ENV, "").strip() or "512m"
-    cmd = [java, f"-Xmx{heap}", *JVM_OPTS, "-jar", str(jar), "--data", str(data_dir), "--port", str(port)]
+    cmd = [java, f"-Xmx{heap}", *JVM_OPTS, *_extra_jvm_opts(), *class_data, "-jar", str(jar)]
+    cmd += ["--data", str(data_dir), "--port", str(port)]
     if not detached:
         cmd.append("--watch-stdin")
     env = dict(os.environ)
@@ -346,7 +418,8 @@ def offline_import(data_dir: Path, args: Sequence[str], log_file: Path, timeout:
         if old.exists():
             old.rename(saved)
     memory = os.environ.get(IMPORT_MEMORY_ENV, "").strip() or IMPORT_MEMORY
-    cmd = [java, f"-Xmx{IMPORT_HEAP}", *JVM_OPTS, "-cp", f"{LIB_DIR}/*:{JAR}", "org.neo4j.cli.AdminTool"]
+    cmd = [java, f"-Xmx{IMPORT_HEAP}", *JVM_OPTS, *_extra_jvm_opts()]
+    cmd += ["-cp", f"{LIB_DIR}/*:{JAR}", "org.neo4j.cli.AdminTool"]
     cmd += ["database", "import", "full", "--verbose", f"--max-off-heap-memory={memory}", *args]
     env = {**os.environ, "NEO4J_HOME": str(data_dir), "NEO4J_CONF": str(data_dir / "conf")}
     (data_dir / "conf").mkdir(exist_ok=True)

@@ -38,16 +38,14 @@ def require_java() -> None:
         pytest.skip(f"Neo4j tests need Java 17 and Maven: {reason}")
 
 
+# The suite's servers live seconds to minutes: C2's start-up compiling would be most of their
+# CPU time, and C1 alone answers these small graphs as fast. A user's setting wins.
+os.environ.setdefault("LINEAGE_NEO4J_JVM_OPTS", "-XX:TieredStopAtLevel=1")
+
+
 @pytest.fixture(scope="session")
-def neo4j_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str | None]]:
-    """Connection settings of a real Neo4j; started here unless NEO4J_URI points at one."""
-    if os.environ.get("NEO4J_URI"):
-        yield {
-            "uri": os.environ["NEO4J_URI"],
-            "user": os.environ.get("NEO4J_USERNAME", "neo4j"),
-            "password": os.environ.get("NEO4J_PASSWORD"),
-        }
-        return
+def neo4j_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """The real Neo4j this suite starts once (a :class:`lineage.neo4j_server.Neo4jServer`)."""
     from lineage.neo4j_server import Neo4jServer
 
     require_java()
@@ -55,9 +53,22 @@ def neo4j_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
         data_dir=tmp_path_factory.mktemp("neo4j"), password="lineage-test", timeout=NEO4J_START_TIMEOUT
     )
     try:
-        yield {"uri": server.uri, "user": server.user, "password": server.password}
+        yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def neo4j_server(request: pytest.FixtureRequest) -> dict[str, str | None]:
+    """Connection settings of a real Neo4j: ``neo4j_process`` unless NEO4J_URI points at one."""
+    if os.environ.get("NEO4J_URI"):
+        return {
+            "uri": os.environ["NEO4J_URI"],
+            "user": os.environ.get("NEO4J_USERNAME", "neo4j"),
+            "password": os.environ.get("NEO4J_PASSWORD"),
+        }
+    server = request.getfixturevalue("neo4j_process")
+    return {"uri": server.uri, "user": server.user, "password": server.password}
 
 
 def _open(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> GraphStore:

@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -239,6 +240,22 @@ def test_a_gated_card_is_named_and_its_metadata_still_loads(store: GraphStore, t
     assert root["license"] == "llama2" and root["likes"] == 4312
 
 
+def test_the_client_waits_min_interval_between_requests_and_not_for_its_cache(tmp_path: Path) -> None:
+    """The Hub's politeness bound (``lineage load hf --rate``): requests at least ``min_interval``
+    apart; an answer from the disk cache is no request."""
+    repos = [ROOT, "epfl-llm/meditron-7b", "malhajar/meditron-7b-chat"]
+    with HubReplay() as hub:
+        paced = HubClient(tmp_path / "cache", endpoint=hub.url, token=TOKEN, min_interval=0.3)
+        started = time.monotonic()
+        for repo in repos:
+            paced.info(repo)
+        took = time.monotonic() - started
+        assert took >= 0.3 * (len(repos) - 1) and paced.requests == len(repos)
+        for repo in repos:
+            paced.info(repo)
+        assert paced.requests == len(repos) and paced.cached == len(repos)
+
+
 def lineage_cli(*args: str, db: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
     full = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "HF_"))}
     full.update({"LINEAGE_DB": str(db), "COLUMNS": "200", **env})
@@ -251,9 +268,8 @@ def test_cli_load_hf_summarises_and_exits_1_naming_a_missing_repo(tmp_path: Path
     with HubReplay() as hub:
         env = {"HF_ENDPOINT": hub.url, "HF_TOKEN": TOKEN}
         cache = str(tmp_path / "cache")
-        ok = lineage_cli(
-            "load", "hf", "epfl-llm/meditron-7b", "--depth", "1", "--cache", cache, db=tmp_path / "db", env=env
-        )
+        meditron = ["epfl-llm/meditron-7b", "--depth", "1", "--rate", "100"]  # the bound: tested below
+        ok = lineage_cli("load", "hf", *meditron, "--cache", cache, db=tmp_path / "db", env=env)
         bad = lineage_cli("load", "hf", "nobody/no-such-model", "--cache", cache, db=tmp_path / "db", env=env)
         typo = lineage_cli("load", "hf", "not a repo", "--cache", cache, db=tmp_path / "db", env=env)
     assert ok.returncode == 0, ok.stderr

@@ -1,8 +1,9 @@
 """The project-run Neo4j server (lineage.neo4j_server): real JVM, real Bolt, no mocks.
 
 Skips with the reason from ``java_available()`` unless ``LINEAGE_REQUIRE_NEO4J=1``, where a
-missing Java or Maven is a failure instead. Each server start costs ~5-10 s on 2 cores, so one
-server (with auth) is shared by the read/write tests; lifecycle tests start their own.
+missing Java or Maven is a failure instead. A server start costs seconds of a 2-core machine,
+so the read/write tests use the suite's own server (``neo4j_process``, with auth); lifecycle
+tests start their own.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import os
 import socket
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -34,15 +34,10 @@ def need_java() -> None:
         pytest.skip(f"Neo4j server tests need Java 17 and Maven: {reason}")
 
 
-@pytest.fixture(scope="module")
-def server(need_java: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ns.Neo4jServer]:
-    srv = ns.Neo4jServer.start(
-        data_dir=tmp_path_factory.mktemp("neo4j-auth"), password=PASSWORD, timeout=NEO4J_START_TIMEOUT
-    )
-    try:
-        yield srv
-    finally:
-        srv.stop()
+@pytest.fixture
+def server(need_java: None, neo4j_process: ns.Neo4jServer) -> ns.Neo4jServer:
+    """The suite's own server (with auth), shared by the read/write tests."""
+    return neo4j_process
 
 
 def _port(uri: str) -> int:
@@ -78,20 +73,32 @@ def test_build_is_noop_when_fresh() -> None:
 def test_server_attributes(server: ns.Neo4jServer) -> None:
     assert server.uri.startswith("bolt://127.0.0.1:")
     assert server.user == "neo4j"
-    assert server.password == PASSWORD
-    assert server.auth == ("neo4j", PASSWORD)
+    assert server.password == "lineage-test"
+    assert server.auth == ("neo4j", "lineage-test")
     assert server.is_running()
     assert (server.data_dir / "data" / "databases").is_dir()
 
 
+def test_a_server_maps_the_class_data_archive_of_its_build(server: ns.Neo4jServer) -> None:
+    """Loading Neo4j's classes is most of a start: the first start of a build records them in
+    an archive (a warm-up server) and every server maps it instead."""
+    java = ns._java()
+    assert java is not None
+    archive = ns._class_archive(java, ns.JAR)
+    assert archive.is_file() and archive.parent == ns.BUILD_DIR
+    assert str(archive) in Path(f"/proc/{server.pid}/maps").read_text()
+
+
 def test_return_1_and_node_roundtrip(server: ns.Neo4jServer) -> None:
-    with neo4j.GraphDatabase.driver(server.uri, auth=("neo4j", PASSWORD)) as driver:
+    with neo4j.GraphDatabase.driver(server.uri, auth=server.auth) as driver:
         records, _, _ = driver.execute_query("RETURN 1 AS x")
         assert records[0]["x"] == 1
-        driver.execute_query("CREATE (:Model {name: $name, year: 2017})", name="Transformer")
-        records, _, _ = driver.execute_query("MATCH (m:Model {name: $name}) RETURN m.year AS year", name="Transformer")
+        driver.execute_query("CREATE (:ServerTest {name: $name, year: 2017})", name="Transformer")
+        records, _, _ = driver.execute_query(
+            "MATCH (m:ServerTest {name: $name}) RETURN m.year AS year", name="Transformer"
+        )
         assert [r["year"] for r in records] == [2017]
-        driver.execute_query("MATCH (m:Model) DETACH DELETE m")
+        driver.execute_query("MATCH (m:ServerTest) DETACH DELETE m")
 
 
 def test_wrong_password_is_auth_error(server: ns.Neo4jServer) -> None:
@@ -104,15 +111,23 @@ def test_wrong_password_is_auth_error(server: ns.Neo4jServer) -> None:
 
 def test_routing_scheme_works_against_single_server(server: ns.Neo4jServer) -> None:
     uri = f"neo4j://127.0.0.1:{_port(server.uri)}"
-    with neo4j.GraphDatabase.driver(uri, auth=("neo4j", PASSWORD)) as driver:
+    with neo4j.GraphDatabase.driver(uri, auth=server.auth) as driver:
         records, _, _ = driver.execute_query("RETURN 2 AS x", routing_=neo4j.RoutingControl.READ)
         assert records[0]["x"] == 2
 
 
 @pytest.mark.usefixtures("need_java")
-def test_stop_leaves_no_process_or_port(tmp_path: Path) -> None:
-    """Also covers auth disabled (password=None) and a throwaway data dir."""
+def test_stop_leaves_no_process_or_port(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Also covers auth disabled (password=None), a throwaway data dir, and a class-data archive
+    the JVM cannot use (another JDK's, a broken file): it costs speed, never the start."""
+    monkeypatch.setattr(ns, "BUILD_DIR", tmp_path / "build")
+    java = ns._java()
+    assert java is not None
+    unusable = ns._class_archive(java, ns.JAR)
+    unusable.parent.mkdir()
+    unusable.write_bytes(b"not an archive" * 1000)
     srv = ns.Neo4jServer.start(password=None, timeout=NEO4J_START_TIMEOUT)
+    assert str(unusable) not in Path(f"/proc/{srv.pid}/maps").read_text()
     pid, port, data_dir = srv.pid, _port(srv.uri), srv.data_dir
     with neo4j.GraphDatabase.driver(srv.uri, auth=None) as driver:
         records, _, _ = driver.execute_query("RETURN 1 AS x")
