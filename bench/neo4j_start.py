@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
+import sys
 import time
+from pathlib import Path
 
-from lineage import neo4j_server as ns
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.cli import cpu_of_children  # noqa: E402
+from lineage import neo4j_server as ns  # noqa: E402
 
 CONFIGS = {  # name: (use the class-data archive, extra JVM options)
     "plain": (False, ""),
@@ -25,11 +29,6 @@ CONFIGS = {  # name: (use the class-data archive, extra JVM options)
     "archive": (True, ""),
     "archive + C1 (tests)": (True, "-XX:TieredStopAtLevel=1"),
 }
-
-
-def cpu_of_children() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def one_start(archive: bool, jvm_opts: str) -> tuple[float, float]:
