@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.cli import cpu_of_children  # noqa: E402
-from lineage import neo4j_server as ns  # noqa: E402
+from bench.cli import cpu_of_children
+from lineage import neo4j_server as ns
 
 CONFIGS = {  # name: (use the class-data archive, extra JVM options)
     "plain": (False, ""),
