@@ -14,36 +14,42 @@
 // At the default min_trust every edge counts, and the store keeps those counts on each node
 // with an index per label (graph/neo4j_derived.py): each branch reads its label's index in rank
 // order and stops at the limit (250 ms -> 3 ms at 1M edges). A stricter min_trust counts live.
+// Nodes counted nothing are dropped after the limit, not before: they rank last, so the rows
+// are the same, and "citations > 0 OR built_on > 0" before it made the planner seek the index
+// twice and sort every counted node (BENCHMARKS.md, session 13).
 // `WITH 1 AS one WHERE <parameters>` makes Neo4j skip a branch before it touches any node.
 CALL () {
   WITH 1 AS one WHERE $min_trust <= 1 AND $label IN ['any', 'Paper']
   MATCH (n:Paper)
-  WHERE n.citation_count >= 0 AND n.built_on_count >= 0 AND (n.citation_count > 0 OR n.built_on_count > 0)
+  WHERE n.citation_count >= 0 AND n.built_on_count >= 0
     AND ($category = 'any' OR any(c IN coalesce(n.categories, []) WHERE c STARTS WITH $category))
     AND ($source = 'any' OR $source IN n.sources)
   WITH n, n.citation_count AS citations, n.built_on_count AS built_on
   ORDER BY citations DESC, built_on DESC, n.id
   LIMIT $limit
+  WITH n, citations, built_on WHERE citations > 0 OR built_on > 0
   RETURN n, citations, built_on
   UNION ALL
   WITH 1 AS one WHERE $min_trust <= 1 AND $label IN ['any', 'Model']
   MATCH (n:Model)
-  WHERE n.citation_count >= 0 AND n.built_on_count >= 0 AND (n.citation_count > 0 OR n.built_on_count > 0)
+  WHERE n.citation_count >= 0 AND n.built_on_count >= 0
     AND ($category = 'any' OR any(c IN coalesce(n.categories, []) WHERE c STARTS WITH $category))
     AND ($source = 'any' OR $source IN n.sources)
   WITH n, n.citation_count AS citations, n.built_on_count AS built_on
   ORDER BY citations DESC, built_on DESC, n.id
   LIMIT $limit
+  WITH n, citations, built_on WHERE citations > 0 OR built_on > 0
   RETURN n, citations, built_on
   UNION ALL
   WITH 1 AS one WHERE $min_trust <= 1 AND $label IN ['any', 'Method']
   MATCH (n:Method)
-  WHERE n.citation_count >= 0 AND n.built_on_count >= 0 AND (n.citation_count > 0 OR n.built_on_count > 0)
+  WHERE n.citation_count >= 0 AND n.built_on_count >= 0
     AND ($category = 'any' OR any(c IN coalesce(n.categories, []) WHERE c STARTS WITH $category))
     AND ($source = 'any' OR $source IN n.sources)
   WITH n, n.citation_count AS citations, n.built_on_count AS built_on
   ORDER BY citations DESC, built_on DESC, n.id
   LIMIT $limit
+  WITH n, citations, built_on WHERE citations > 0 OR built_on > 0
   RETURN n, citations, built_on
   UNION ALL
   WITH 1 AS one WHERE $min_trust > 1
