@@ -28,15 +28,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import threading
 from collections import defaultdict
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+from urllib.parse import urlencode
 
 import yaml
-from replay import Seen
+from replay import LoopbackServer, Seen
 
 FIXTURE = Path(__file__).parent / "fixtures" / "hf_tree" / "Llama-2-7b_finetunes_20250422_180448.json"
 HUB = re.compile(r"^https?://huggingface\.co/")
@@ -99,7 +97,7 @@ def api_info(row: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in out.items() if v is not None}
 
 
-class HubReplay:
+class HubReplay(LoopbackServer):
     """The loopback Hub (module docstring). ``with HubReplay() as hub: hub.url``."""
 
     def __init__(self, fixture: Path = FIXTURE, page_size: int = 10) -> None:
@@ -113,33 +111,10 @@ class HubReplay:
         self.page_size = page_size
         self.faults: dict[str, list[tuple[int, dict[str, str]]]] = defaultdict(list)
         self.cards: dict[str, str] = {}  # lower-case repo id → README text a test wrote
-        self.requests: list[Seen] = []
-        hub = self
+        super().__init__()
 
-        class _Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                parts = urlsplit(self.path)
-                query = parse_qs(parts.query, keep_blank_values=True)
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                path = unquote(parts.path)
-                hub.requests.append(Seen("GET", path, {k: v[-1] for k, v in query.items()}, None, headers))
-                status, body, extra = hub.answer(path, query, headers)
-                self.send_response(status)
-                for name, value in {"content-length": str(len(body)), **extra}.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+    def respond(self, seen: Seen, query: dict[str, list[str]]) -> tuple[int, bytes, dict[str, str]]:
+        return self.answer(seen.path, query, seen.headers)
 
     # --- answers ----------------------------------------------------------------------------
 
@@ -202,11 +177,3 @@ class HubReplay:
         if not isinstance(card, str) or card == "N/A":
             return self._error(404, "EntryNotFound", "Entry not found")
         return 200, card.encode("utf-8"), {"content-type": "text/plain; charset=utf-8"}
-
-    def __enter__(self) -> HubReplay:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()

@@ -2,7 +2,8 @@
 
 The loaders' real HTTP client (loaders/http.py) is pointed at a :class:`ReplayServer`, which
 answers from recorded :class:`Route`s: VCR cassettes in the real wire format
-(:func:`cassette_routes`) or a test's own handler.
+(:func:`cassette_routes`) or a test's own handler. :class:`LoopbackServer` is the HTTP part
+both it and the loopback Hub (``hub_replay.py``) stand on.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import yaml
@@ -54,32 +55,32 @@ class Seen:
 Handler = Callable[[Seen], tuple[int, Any] | None]
 
 
-class ReplayServer:
-    """A local HTTP server answering from recorded :class:`Route`s (first match wins).
+class LoopbackServer:
+    """An HTTP server on 127.0.0.1 (a free port), in a thread, for ``with``; what it answers is
+    :meth:`respond`'s. ``requests`` lists what was asked."""
 
-    ``fallback`` may answer what no route matches (return ``(status, json-able body)`` or
-    ``None``); anything else gets a 404 naming the request. ``requests`` lists what was asked.
-    """
-
-    def __init__(self, routes: Iterable[Route] = (), fallback: Handler | None = None) -> None:
-        self.routes = list(routes)
-        self.fallback = fallback
+    def __init__(self) -> None:
         self.requests: list[Seen] = []
         server = self
 
         class _Handler(BaseHTTPRequestHandler):
             def _answer(self) -> None:
                 parts = urlsplit(self.path)
-                query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+                query = parse_qs(parts.query, keep_blank_values=True)
                 length = int(self.headers.get("content-length") or 0)
                 raw = self.rfile.read(length) if length else b""
                 headers = {k.lower(): v for k, v in self.headers.items()}
-                seen = Seen(self.command, unquote(parts.path), query, json.loads(raw) if raw else None, headers)
+                last = {k: v[-1] for k, v in query.items()}
+                seen = Seen(self.command, unquote(parts.path), last, json.loads(raw) if raw else None, headers)
                 server.requests.append(seen)
-                status, body = server.answer(seen)
+                status, body, extra = server.respond(seen, query)
                 self.send_response(status)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(body)))
+                for name, value in {
+                    "content-type": "application/json",
+                    **extra,
+                    "content-length": str(len(body)),
+                }.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(body)
 
@@ -96,6 +97,35 @@ class ReplayServer:
         host, port = self._httpd.server_address[:2]
         return f"http://{host}:{port}"
 
+    def respond(self, seen: Seen, query: dict[str, list[str]]) -> tuple[int, bytes, dict[str, str]]:
+        """Status, body and headers for one request (``query``: every value of each parameter)."""
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+class ReplayServer(LoopbackServer):
+    """A local HTTP server answering from recorded :class:`Route`s (first match wins).
+
+    ``fallback`` may answer what no route matches (return ``(status, json-able body)`` or
+    ``None``); anything else gets a 404 naming the request. ``requests`` lists what was asked.
+    """
+
+    def __init__(self, routes: Iterable[Route] = (), fallback: Handler | None = None) -> None:
+        super().__init__()
+        self.routes = list(routes)
+        self.fallback = fallback
+
+    def respond(self, seen: Seen, query: dict[str, list[str]]) -> tuple[int, bytes, dict[str, str]]:
+        status, body = self.answer(seen)
+        return status, body, {}
+
     def answer(self, seen: Seen) -> tuple[int, bytes]:
         for route in self.routes:
             if route.matches(seen.method, seen.path, seen.query):
@@ -108,14 +138,6 @@ class ReplayServer:
                 status, body = found
                 return status, body if isinstance(body, bytes) else json.dumps(body).encode()
         return 404, json.dumps({"error": f"no recorded response for {seen.method} {seen.path}"}).encode()
-
-    def __enter__(self) -> ReplayServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
 
 
 def cassette_routes(path: str | Path, *, match: Iterable[str] = (), strip_prefix: str = "") -> list[Route]:
