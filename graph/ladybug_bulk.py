@@ -23,13 +23,12 @@ already, and COPY would add it twice).
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import shutil
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +39,7 @@ from graph import ladybug_index
 from graph import ladybug_provenance as provenance
 from graph.errors import StoreError
 from graph.ladybug_write import EmbeddedTarget, LadybugWrite, in_table_order, store_table
+from graph.memory import release_free_heap
 from graph.store import Batch, BatchPlan, KnownRows, LoadReport
 from graph.vocab import EdgeType
 
@@ -230,12 +230,6 @@ class StagedGroup(LadybugWrite):
         for writer in self.writers.values():
             writer.close()
         shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def release_free_heap() -> None:
-    """Give the C heap's free pages back to the system (glibc's ``malloc_trim``), elsewhere nothing."""
-    with suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 @contextmanager

@@ -246,7 +246,7 @@ def plan_group(
     The plans go back as plain rows (:class:`Planned`): no card text, no records to pickle."""
     import pyarrow.parquet as pq
 
-    from graph.ladybug_bulk import release_free_heap
+    from graph.memory import release_free_heap
 
     pf = _OPEN.get(path) or _OPEN.setdefault(path, pq.ParquetFile(path))
     report = SourceReport()
