@@ -89,6 +89,26 @@ def test_a_server_maps_the_class_data_archive_of_its_build(server: ns.Neo4jServe
     assert str(archive) in Path(f"/proc/{server.pid}/maps").read_text()
 
 
+@pytest.mark.usefixtures("need_java")
+def test_an_archive_that_cannot_be_recorded_is_not_tried_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A warm-up that fails leaves a mark: later starts go without an archive, at once, instead
+    of paying for another warm-up each time."""
+    monkeypatch.setattr(ns, "BUILD_DIR", tmp_path)
+    warm_ups: list[list[str] | None] = []
+
+    def failing_warm_up(*args: object, class_data: list[str] | None = None, **kw: object) -> None:
+        warm_ups.append(class_data)
+        raise ns.Neo4jServerError("the warm-up server exited with code 1")
+
+    monkeypatch.setattr(ns, "_launch", failing_warm_up)
+    java = ns._java()
+    assert java is not None
+    assert ns._class_data_opts(java, ns.JAR, 60) == [] and ns._class_data_opts(java, ns.JAR, 60) == []
+    assert len(warm_ups) == 1 and warm_ups[0] is not None and "-XX:ArchiveClassesAtExit=" in warm_ups[0][0]
+    archive = ns._class_archive(java, ns.JAR)
+    assert not archive.exists() and "exited with code 1" in archive.with_name(archive.name + ".failed").read_text()
+
+
 def test_return_1_and_node_roundtrip(server: ns.Neo4jServer) -> None:
     with neo4j.GraphDatabase.driver(server.uri, auth=server.auth) as driver:
         records, _, _ = driver.execute_query("RETURN 1 AS x")
