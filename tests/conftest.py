@@ -119,10 +119,31 @@ def _ensure_curated(s: GraphStore) -> None:
     s.write_batch([], [], checkpoint=(_CURATED_MARK, json.dumps(s.counts(), sort_keys=True)))
 
 
+#: The slowest files, slowest first (serial durations, BENCHMARKS.md "CI time"). pytest-xdist
+#: hands out whole files in collection order as workers free up; started first, the long ones
+#: no longer leave one worker running alone at the end.
+SLOW_FILES_FIRST = (
+    "test_neo4j_import.py",
+    "test_first_day.py",
+    "test_query_library.py",
+    "test_hf_hub.py",
+    "test_api_schemathesis.py",
+    "test_api.py",
+    "test_neo4j_server.py",
+    "test_dates_datasets.py",
+    "test_security.py",
+    "test_edge_list.py",
+    "test_grow.py",
+)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Within each test file, the tests on the curated Neo4j database run first, so it is
-    loaded once a file rather than after every test that cleared it. Files keep their order."""
+    """The slowest files first (:data:`SLOW_FILES_FIRST`), the others in their order; within
+    each file, the tests on the curated Neo4j database run first, so it is loaded once a file
+    rather than after every test that cleared it."""
     files = list(dict.fromkeys(item.path for item in items))
+    slow = {name: i for i, name in enumerate(SLOW_FILES_FIRST)}
+    files.sort(key=lambda path: slow.get(path.name, len(slow)))  # stable: the rest keep their order
     rank = {path: i for i, path in enumerate(files)}
 
     def curated_on_neo4j(item: pytest.Item) -> bool:
