@@ -6,6 +6,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
+from typing import Any
 
 from graph.backends import open_store
 from graph.store import GraphStore
@@ -20,9 +21,18 @@ def use_bench_memory(env: MutableMapping[str, str]) -> None:
         env.setdefault(name, value)
 
 
-def worker_store(backend: str, tmp: str | Path) -> GraphStore:
-    """The store a load benchmark's worker process writes into: an emptied Neo4j at NEO4J_URI
-    (the parent started it), or a fresh embedded store in ``tmp`` with the configured buffer pool."""
+def worker_store(backend: str, tmp: str | Path) -> tuple[GraphStore, Any]:
+    """The store a load benchmark's worker process writes into, and the server it started for
+    it (or None): an emptied Neo4j at NEO4J_URI (the parent started it); for ``neo4j-import`` a
+    server of its own in ``tmp``, since the import stops and restarts it, which a server the
+    parent process owns (and watches) would not survive; else a fresh embedded store in ``tmp``
+    with the configured buffer pool."""
+    if backend == "neo4j-import":
+        from lineage.neo4j_server import Neo4jServer
+
+        server = Neo4jServer.start(Path(tmp) / "neo4j", password="bench-pass")
+        uri, user, password = server.uri, server.user, server.password
+        return open_store("neo4j", uri=uri, user=user, password=password, server=server), server
     if backend == "neo4j":
         store = open_store(
             "neo4j",
@@ -31,10 +41,10 @@ def worker_store(backend: str, tmp: str | Path) -> GraphStore:
             password=os.environ.get("NEO4J_PASSWORD"),
         )
         store.clear()
-        return store
+        return store, None
     from lineage.settings import Settings
 
-    return open_store("ladybug", path=Path(tmp) / "bench.lbug", buffer_pool_mb=Settings().buffer_pool_mb)
+    return open_store("ladybug", path=Path(tmp) / "bench.lbug", buffer_pool_mb=Settings().buffer_pool_mb), None
 
 
 def stores(neo4j: bool, embedded: bool = True) -> Iterator[tuple[str, Callable[[], GraphStore]]]:

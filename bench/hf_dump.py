@@ -79,16 +79,7 @@ def worker(backend: str, file: str, batch_size: int, tmp: str) -> None:
     from loaders.hf_dump import load_hf_dump
 
     logging.basicConfig(level=logging.INFO, format="# %(relativeCreated)8.0f ms %(message)s")
-    server = None
-    if backend == "neo4j-import":
-        # A server of its own (as bench/snapshot.py): the import stops and restarts it.
-        from graph.backends import open_store
-        from lineage.neo4j_server import Neo4jServer
-
-        server = Neo4jServer.start(Path(tmp) / "neo4j", password="bench-pass")
-        store = open_store("neo4j", uri=server.uri, user=server.user, password=server.password, server=server)
-    else:
-        store = worker_store(backend, tmp)
+    store, server = worker_store(backend, tmp)
     start = time.perf_counter()
     report = load_hf_dump(store, file, batch_size=batch_size, resume=False)
     seconds = time.perf_counter() - start

@@ -211,21 +211,11 @@ def worker(backend: str, file: str, batch_size: int, tmp: str, workers: int | No
     import logging
 
     from bench.backends import worker_store
-    from graph.backends import open_store
     from loaders.arxiv_snapshot import load_snapshot
 
     # the embedded store's group commits, with their timings, on stderr (printed by measure)
     logging.basicConfig(level=logging.INFO, format="# %(relativeCreated)8.0f ms %(message)s")
-    server = None
-    if backend == "neo4j-import":
-        # A server of its own: the import stops and restarts it, which a server the parent
-        # process owns (and watches) would not survive.
-        from lineage.neo4j_server import Neo4jServer
-
-        server = Neo4jServer.start(Path(tmp) / "neo4j", password="bench-pass")
-        store = open_store("neo4j", uri=server.uri, user=server.user, password=server.password, server=server)
-    else:
-        store = worker_store(backend, tmp)
+    store, server = worker_store(backend, tmp)
     papers = 0
 
     def tick(p) -> None:
