@@ -105,7 +105,9 @@ def test_help_runs_without_a_store_or_heavy_imports() -> None:
     assert _heavy(_modules_after(code)) == []
 
 
-def test_a_saved_query_on_the_embedded_store_loads_no_server_driver_or_bulk_machinery(tmp_path: Path) -> None:
+def _modules_of_a_query(tmp_path: Path, argv: list[str], entry: str) -> set[str]:
+    """The modules a fresh process has loaded after ``lineage <argv>`` through ``lineage.cli.<entry>``
+    answered (exit 0) on an embedded store holding the curated lineage."""
     from graph.backends import open_store
     from loaders.curated import load_curated
 
@@ -114,10 +116,14 @@ def test_a_saved_query_on_the_embedded_store_loads_no_server_driver_or_bulk_mach
         load_curated(s)
     code = (
         f"import os, sys\nos.environ['LINEAGE_DB'] = {str(db)!r}\nos.environ.pop('NEO4J_URI', None)\n"
-        "sys.argv = ['lineage', 'query', 'ancestors', 'id=model:zephyr-7b']\nfrom lineage.cli import app\n"
-        "try:\n    app()\nexcept SystemExit as e:\n    assert not e.code, e.code"
+        f"sys.argv = {['lineage', *argv]!r}\nfrom lineage.cli import {entry}\n"
+        f"try:\n    {entry}()\nexcept SystemExit as e:\n    assert not e.code, e.code"
     )
-    modules = _modules_after(code)
+    return _modules_after(code)
+
+
+def test_a_saved_query_on_the_embedded_store_loads_no_server_driver_or_bulk_machinery(tmp_path: Path) -> None:
+    modules = _modules_of_a_query(tmp_path, ["query", "ancestors", "id=model:zephyr-7b"], "app")
     assert "ladybug" in modules  # it did run on the embedded store
     assert [m for m in modules if m.split(".")[0] in ("neo4j", "pyarrow", "viz", "pyvis", "uvicorn", "fastapi")] == []
 
@@ -131,18 +137,8 @@ def test_a_saved_query_through_the_console_script_imports_no_pydantic(tmp_path: 
     """`lineage query` as installed (``lineage.cli:run``, the lazy group) answers without
     pydantic: valid parameters are checked plainly (queries/spec.py ``plain_values``), the store
     reads with graph/vocab.py, and Typer's pydantic conversion is left for values it changes."""
-    from graph.backends import open_store
-    from loaders.curated import load_curated
-
-    db = tmp_path / "db.lbug"
-    with open_store("ladybug", path=db) as s:
-        load_curated(s)
-    code = (
-        f"import os, sys\nos.environ['LINEAGE_DB'] = {str(db)!r}\nos.environ.pop('NEO4J_URI', None)\n"
-        "sys.argv = ['lineage', 'query', 'ancestors', 'id=model:zephyr-7b', 'depth=4', '--format', 'json']\n"
-        "from lineage.cli import run\ntry:\n    run()\nexcept SystemExit as e:\n    assert not e.code, e.code"
-    )
-    modules = _modules_after(code)
+    argv = ["query", "ancestors", "id=model:zephyr-7b", "depth=4", "--format", "json"]
+    modules = _modules_of_a_query(tmp_path, argv, "run")
     assert "ladybug" in modules and "queries.registry" in modules  # it did run the query
     assert sorted(m for m in modules if m.split(".")[0] in NOT_FOR_A_QUERY or m in NOT_FOR_A_QUERY) == []
 
