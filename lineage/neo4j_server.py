@@ -229,11 +229,12 @@ def _class_data_opts(java: str, jar: Path, timeout: float) -> list[str]:
     if not archive.is_file() and not failed.exists():
         with _build_lock():
             if not archive.is_file() and not failed.exists():
-                _record_class_archive(archive, timeout)
+                _record_class_archive(archive, failed, timeout)
     return [f"-XX:SharedArchiveFile={archive}"] if archive.is_file() else []
 
 
-def _record_class_archive(archive: Path, timeout: float) -> None:
+def _record_class_archive(archive: Path, failed: Path, timeout: float) -> None:
+    """Start and stop a warm-up server that writes ``archive``; on failure, write ``failed``."""
     for stale in BUILD_DIR.glob("neo4j-launcher-*.jsa*"):  # an earlier build's or JDK's
         stale.unlink(missing_ok=True)
     BUILD_DIR.mkdir(parents=True, exist_ok=True)
@@ -243,15 +244,18 @@ def _record_class_archive(archive: Path, timeout: float) -> None:
             proc, _ = _launch(
                 Path(tmp), 0, None, timeout, detached=False, class_data=[f"-XX:ArchiveClassesAtExit={partial}"]
             )
-            assert proc.stdin is not None
-            proc.stdin.close()  # --watch-stdin: a clean exit, where the JVM writes the archive
-            code = proc.wait(120)
+            try:
+                assert proc.stdin is not None
+                proc.stdin.close()  # --watch-stdin: a clean exit, where the JVM writes the archive
+                code = proc.wait(120)
+            finally:
+                _terminate(proc, grace=5)  # a warm-up that did not exit in time is not left behind
         if code != 0 or not partial.is_file():
             raise Neo4jServerError(f"the warm-up server exited with code {code} and no archive")
         partial.replace(archive)
     except (Neo4jServerError, OSError, subprocess.TimeoutExpired) as e:
         partial.unlink(missing_ok=True)
-        archive.with_name(archive.name + ".failed").write_text(f"{e}\n")
+        failed.write_text(f"{e}\n")
 
 
 # --- launching -------------------------------------------------------------------------------
